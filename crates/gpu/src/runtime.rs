@@ -1,0 +1,153 @@
+use std::sync::Mutex;
+
+use async_lock::OnceCell;
+
+use crate::{Gpu, GpuError};
+
+/// Which path kernels may use; the UI's toggle sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// The GPU when there is a working device, the CPU otherwise.
+    #[default]
+    Auto,
+    /// Only the GPU: kernels report an error instead of falling back.
+    Gpu,
+    /// Only the CPU.
+    Cpu,
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Backend::Auto),
+            "gpu" | "webgpu" => Ok(Backend::Gpu),
+            "cpu" => Ok(Backend::Cpu),
+            other => Err(format!("unknown backend '{other}' (expected auto, gpu or cpu)")),
+        }
+    }
+}
+
+/// The path a piece of work actually ran on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    Gpu,
+    Cpu,
+}
+
+impl Path {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Path::Gpu => "gpu",
+            Path::Cpu => "cpu",
+        }
+    }
+}
+
+/// Where a kernel should run: handed to kernels, which match on it.
+#[derive(Debug, Clone)]
+pub enum Exec {
+    Gpu(Gpu),
+    Cpu,
+}
+
+impl Exec {
+    pub fn path(&self) -> Path {
+        match self {
+            Exec::Gpu(_) => Path::Gpu,
+            Exec::Cpu => Path::Cpu,
+        }
+    }
+}
+
+/// What the badge shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeStatus {
+    pub path: Path,
+    pub backend: Backend,
+    /// Adapter name when a device exists (even if the CPU is forced).
+    pub adapter: Option<String>,
+    pub timestamps: bool,
+    /// Why the CPU path is used, when it is.
+    pub reason: Option<String>,
+}
+
+/// The shared runtime: one lazily created device plus the backend choice.
+///
+/// Create one per page (the web crate keeps one in a thread-local) or per process.
+pub struct Runtime {
+    backend: Mutex<Backend>,
+    device: OnceCell<Result<Gpu, GpuError>>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runtime {
+    pub const fn new() -> Self {
+        Runtime { backend: Mutex::new(Backend::Auto), device: OnceCell::new() }
+    }
+
+    pub fn backend(&self) -> Backend {
+        *self.backend.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_backend(&self, b: Backend) {
+        *self.backend.lock().unwrap_or_else(|e| e.into_inner()) = b;
+    }
+
+    /// The device, created on first call (concurrent first calls share one creation).
+    pub async fn device(&self) -> Result<Gpu, GpuError> {
+        let r = self.device.get_or_init(|| async { Gpu::request().await }).await;
+        let gpu = r.clone()?;
+        gpu.check_alive()?;
+        Ok(gpu)
+    }
+
+    /// The device if it was already created and is alive; never creates one.
+    pub fn device_if_ready(&self) -> Option<Gpu> {
+        match self.device.get() {
+            Some(Ok(g)) if g.lost_reason().is_none() => Some(g.clone()),
+            _ => None,
+        }
+    }
+
+    /// Where the next kernel should run. `Backend::Gpu` turns "no device" into an error;
+    /// `Auto` turns it into the CPU.
+    pub async fn exec(&self) -> Result<Exec, GpuError> {
+        match self.backend() {
+            Backend::Cpu => Ok(Exec::Cpu),
+            Backend::Auto => Ok(self.device().await.map(Exec::Gpu).unwrap_or(Exec::Cpu)),
+            Backend::Gpu => self.device().await.map(Exec::Gpu),
+        }
+    }
+
+    /// Whether a GPU failure may fall back to the CPU under the current backend choice.
+    pub fn may_fall_back(&self) -> bool {
+        self.backend() != Backend::Gpu
+    }
+
+    /// Status for the badge; creates the device if needed (unless the CPU is forced and no
+    /// device was ever asked for, in which case the adapter is unknown).
+    pub async fn status(&self) -> RuntimeStatus {
+        let backend = self.backend();
+        let dev = if backend == Backend::Cpu && self.device.get().is_none() {
+            Err(GpuError::Disabled)
+        } else {
+            self.device().await
+        };
+        let (adapter, timestamps) = match &dev {
+            Ok(g) => (Some(g.info().name.clone()), g.has_timestamps()),
+            Err(_) => (None, false),
+        };
+        let (path, reason) = match (&dev, backend) {
+            (_, Backend::Cpu) => (Path::Cpu, Some("CPU forced".to_string())),
+            (Ok(_), _) => (Path::Gpu, None),
+            (Err(e), _) => (Path::Cpu, Some(e.to_string())),
+        };
+        RuntimeStatus { path, backend, adapter, timestamps, reason }
+    }
+}

@@ -1,0 +1,121 @@
+//! CPU reference: in-place lifting on one line at a time with whole-sample symmetric
+//! extension, then (de)interleaving into low and high halves.
+
+use crate::{low_len, region, Plane, ALPHA, BETA, DELTA, GAMMA, ZETA};
+
+/// Whole-sample symmetric extension index for a line of length `n >= 2`.
+#[inline]
+fn m(j: isize, n: usize) -> usize {
+    let n = n as isize;
+    let p = 2 * (n - 1);
+    let mut r = j.rem_euclid(p);
+    if r >= n {
+        r = p - r;
+    }
+    r as usize
+}
+
+#[inline]
+fn lift(x: &mut [f32], start: usize, c: f32) {
+    let n = x.len();
+    let mut i = start;
+    while i < n {
+        let l = x[m(i as isize - 1, n)];
+        let r = x[m(i as isize + 1, n)];
+        x[i] += c * (l + r);
+        i += 2;
+    }
+}
+
+/// Forward 1-D transform of `line` into `out`: lows in `out[..ceil(n/2)]`, highs after.
+pub fn forward_1d(line: &mut [f32], out: &mut [f32]) {
+    let n = line.len();
+    if n < 2 {
+        out[..n].copy_from_slice(line);
+        return;
+    }
+    lift(line, 1, ALPHA);
+    lift(line, 0, BETA);
+    lift(line, 1, GAMMA);
+    lift(line, 0, DELTA);
+    let half = low_len(n);
+    for k in 0..half {
+        out[k] = line[2 * k] * ZETA;
+    }
+    for k in 0..n / 2 {
+        out[half + k] = line[2 * k + 1] / ZETA;
+    }
+}
+
+/// Inverse of [`forward_1d`]: `coeffs` holds lows then highs; the signal goes to `out`.
+pub fn inverse_1d(coeffs: &[f32], out: &mut [f32]) {
+    let n = coeffs.len();
+    if n < 2 {
+        out[..n].copy_from_slice(coeffs);
+        return;
+    }
+    let half = low_len(n);
+    for k in 0..half {
+        out[2 * k] = coeffs[k] / ZETA;
+    }
+    for k in 0..n / 2 {
+        out[2 * k + 1] = coeffs[half + k] * ZETA;
+    }
+    lift(out, 0, -DELTA);
+    lift(out, 1, -GAMMA);
+    lift(out, 0, -BETA);
+    lift(out, 1, -ALPHA);
+}
+
+fn rows(p: &mut Plane, w: usize, h: usize, f: fn(&mut [f32], &mut [f32])) {
+    let mut a = vec![0.0; w];
+    let mut b = vec![0.0; w];
+    for y in 0..h {
+        let row = &mut p.data[y * p.width..y * p.width + w];
+        a.copy_from_slice(row);
+        f(&mut a, &mut b);
+        row.copy_from_slice(&b);
+    }
+}
+
+fn cols(p: &mut Plane, w: usize, h: usize, f: fn(&mut [f32], &mut [f32])) {
+    let mut a = vec![0.0; h];
+    let mut b = vec![0.0; h];
+    let stride = p.width;
+    for x in 0..w {
+        for y in 0..h {
+            a[y] = p.data[y * stride + x];
+        }
+        f(&mut a, &mut b);
+        for y in 0..h {
+            p.data[y * stride + x] = b[y];
+        }
+    }
+}
+
+fn fwd(a: &mut [f32], b: &mut [f32]) {
+    forward_1d(a, b)
+}
+fn inv(a: &mut [f32], b: &mut [f32]) {
+    inverse_1d(a, b)
+}
+
+/// Multi-level forward transform in place (rows, then columns, per level).
+pub fn forward(p: &mut Plane, levels: u32) {
+    let levels = levels.min(crate::max_levels(p.width, p.height));
+    for l in 0..levels {
+        let (w, h) = region(p.width, p.height, l);
+        rows(p, w, h, fwd);
+        cols(p, w, h, fwd);
+    }
+}
+
+/// Multi-level inverse transform in place (columns, then rows, deepest level first).
+pub fn inverse(p: &mut Plane, levels: u32) {
+    let levels = levels.min(crate::max_levels(p.width, p.height));
+    for l in (0..levels).rev() {
+        let (w, h) = region(p.width, p.height, l);
+        cols(p, w, h, inv);
+        rows(p, w, h, inv);
+    }
+}
