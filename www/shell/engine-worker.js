@@ -56,6 +56,8 @@ self.onmessage = async (e) => {
     self.postMessage({ id, ok: true, result: out.result }, out.transfer ?? []);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    self.postMessage({ id, ok: false, error: message });
+    // A trap (a Rust panic) leaves the wasm instance unusable: ask for a fresh engine.
+    const fatal = err instanceof WebAssembly.RuntimeError;
+    self.postMessage({ id, ok: false, error: fatal ? `internal error (${message}); the engine was restarted` : message, fatal });
   }
 };

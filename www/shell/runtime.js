@@ -23,12 +23,13 @@ function ensureWorker() {
   if (worker) return worker;
   worker = makeWorker();
   worker.onmessage = (e) => {
-    const { id, ok, result, error, progress } = e.data;
+    const { id, ok, result, error, progress, fatal } = e.data;
     const p = pending.get(id);
     if (!p) return;
     if (progress !== undefined) { p.onProgress?.(progress); return; }
     pending.delete(id);
     ok ? p.resolve(result) : p.reject(new Error(error));
+    if (fatal) restart(error);
   };
   worker.onerror = (e) => {
     const err = new Error(`engine failed to start: ${e.message || 'worker error'}`);
@@ -36,6 +37,14 @@ function ensureWorker() {
     pending.clear();
   };
   return worker;
+}
+
+function restart(reason) {
+  worker?.terminate();
+  worker = null;
+  const err = new Error(reason);
+  for (const p of pending.values()) p.reject(err);
+  pending.clear();
 }
 
 function send(module, fn, args, { transfer = [], onProgress } = {}) {

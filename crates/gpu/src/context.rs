@@ -280,8 +280,10 @@ impl Gpu {
         let oom = self.inner.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let val = self.inner.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let r = f();
-        let v = val.pop().await;
-        let o = oom.pop().await;
+        // Pop both scopes before awaiting: scopes are a device-wide stack, and another task
+        // (a second widget) may push its own scopes while this one waits.
+        let (v, o) = (val.pop(), oom.pop());
+        let (v, o) = (v.await, o.await);
         if let Some(e) = v.or(o) {
             return Err(GpuError::Device(e.to_string()));
         }
