@@ -41,8 +41,10 @@ export class EpWavelet extends EpWidget {
       </div>
       <p class="ep-notice" hidden></p>
       <div class="wv-stage ep-drop" tabindex="0" aria-label="Wavelet decomposition; drop or paste an image here">
-        <canvas class="wv-canvas" width="1" height="1"></canvas>
-        <canvas class="wv-grid" width="1" height="1" aria-hidden="true"></canvas>
+        <div class="wv-pic">
+          <canvas class="wv-canvas" width="1" height="1"></canvas>
+          <canvas class="wv-grid" width="1" height="1" aria-hidden="true"></canvas>
+        </div>
       </div>
       <dl class="ep-stats wv-stats"></dl>
       <p class="ep-caption">Luma of the image, transformed by the CDF 9/7 lifting wavelet (the JPEG 2000 / SPIHT filter pair).

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Builds the playground and serves it on http://127.0.0.1:8080 (rebuilds on change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec trunk serve

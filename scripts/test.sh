@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests (GPU kernels on Mesa lavapipe), the wasm
+# build, the embeddable package, and the browser end-to-end tests in Debian's Chromium with
+# WebGPU (SwiftShader) and without it (CPU path).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
+
+# lavapipe wants a runtime dir; the GPU tests must not silently skip here.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/edgeplay-xdg}"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+export EDGEPLAY_REQUIRE_GPU=1
+
+say "cargo test (native; GPU kernels on lavapipe)"
+cargo test --workspace --release
+say "building the edgeplay CLI"
+cargo build --release -p edgeplay-cli
+say "trunk build (wasm32 + wasm-bindgen) and the embeddable package"
+trunk build
+node scripts/build-pkg.mjs
+say "browser tests (Chromium: WebGPU on SwiftShader, and CPU only)"
+node --test --test-concurrency=1 tests/
