@@ -126,6 +126,7 @@ async fn bench_wavelet(rt: &Runtime, sizes: &str, levels: u32, reps: usize) -> R
     println!();
     println!("| size | CPU native ms | GPU ms ({}) | GPU incl. upload+readback ms | CPU/GPU |", match &gpu {
         Some(g) => format!("{}, {}", g.info().name, if g.has_timestamps() { "timestamps" } else { "wall clock" }),
+        None if rt.backend() == Backend::Cpu => "not used: --backend cpu".into(),
         None => "no adapter".into(),
     });
     println!("|---|---:|---:|---:|---:|");
