@@ -1,5 +1,7 @@
 //! `edgeplay`: the command-line face of the same crates the playground runs in WebAssembly.
 
+mod rd;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
@@ -29,6 +31,51 @@ enum Cmd {
         /// Write the subband picture (PNG).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Encode an image (PNG, JPEG, PNM) into an embedded stream.
+    Encode {
+        /// Codec (only `spiht` so far).
+        #[arg(long, default_value = "spiht")]
+        codec: String,
+        /// Context-adaptive arithmetic coding ("SPIHT-AC") instead of plain bits.
+        #[arg(long)]
+        ac: bool,
+        /// Grey (luma) instead of colour.
+        #[arg(long)]
+        grey: bool,
+        /// Stop at this rate (bits per pixel of the whole file).
+        #[arg(long, conflicts_with = "bytes")]
+        bpp: Option<f64>,
+        /// Stop at this file size in bytes.
+        #[arg(long)]
+        bytes: Option<usize>,
+        input: PathBuf,
+        output: PathBuf,
+    },
+    /// Decode a stream, or just its first bytes (any prefix decodes).
+    Decode {
+        #[arg(long, conflicts_with = "bytes")]
+        bpp: Option<f64>,
+        #[arg(long)]
+        bytes: Option<usize>,
+        input: PathBuf,
+        output: PathBuf,
+    },
+    /// Rate–distortion table: bpp, PSNR-RGB, PSNR-Y, MS-SSIM per image and mean.
+    Rd {
+        /// Comma-separated: spiht, spiht-ac, jpeg, jpeg2000.
+        #[arg(long, default_value = "spiht,spiht-ac,jpeg,jpeg2000")]
+        codec: String,
+        /// Folder of images (PNG/JPEG/PNM), or single files.
+        #[arg(long, num_args = 1.., required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long, default_value = "0.125,0.25,0.5,1,2")]
+        bpp: String,
+        /// Code the luma only (grey images).
+        #[arg(long)]
+        grey: bool,
         #[arg(long)]
         json: bool,
     },
@@ -113,6 +160,69 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
             }
         }
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
+        Cmd::Encode { codec, ac, grey, bpp, bytes, input, output } => {
+            if codec != "spiht" {
+                bail!("unknown codec '{codec}' (only spiht can encode so far)");
+            }
+            let img = rd::load(&input, grey)?;
+            let px = img.width as f64 * img.height as f64;
+            let max_bytes = bytes.or(bpp.map(|b| (b * px / 8.0).floor() as usize));
+            let mode = if ac { edgeplay_spiht::Mode::Arithmetic } else { edgeplay_spiht::Mode::Binary };
+            let sw = Stopwatch::start();
+            let out = edgeplay_spiht::encode(&img, &edgeplay_spiht::EncodeOptions { mode, max_bytes });
+            let ms = sw.ms();
+            std::fs::write(&output, &out).with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "{}: {}x{}x{} → {} bytes ({:.4} bpp) in {ms:.1} ms",
+                output.display(), img.width, img.height, img.channels, out.len(), out.len() as f64 * 8.0 / px
+            );
+        }
+        Cmd::Decode { bpp, bytes, input, output } => {
+            let data = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            let h = edgeplay_spiht::Header::parse(&data)?;
+            let px = h.width as f64 * h.height as f64;
+            let max_bytes = bytes.or(bpp.map(|b| (b * px / 8.0).floor() as usize));
+            let sw = Stopwatch::start();
+            let coeffs = edgeplay_spiht::decode_coefficients(&data, max_bytes)?;
+            let (img, path) = coeffs.to_image_on(rt).await?;
+            let ms = sw.ms();
+            rd::save(&img, &output)?;
+            let used = max_bytes.unwrap_or(data.len()).min(data.len());
+            println!("{}: {}x{}x{} from {used} bytes ({:.4} bpp), inverse DWT on {}, {ms:.1} ms", output.display(), img.width, img.height, img.channels, used as f64 * 8.0 / px, path.as_str());
+        }
+        Cmd::Rd { codec, images, bpp, grey, json } => {
+            let codecs = rd::Codec::parse_list(&codec)?;
+            let bpps: Vec<f64> = bpp.split(',').map(|b| b.trim().parse::<f64>()).collect::<Result<_, _>>().context("--bpp takes numbers like 0.25,0.5")?;
+            let mut files = Vec::new();
+            for p in &images {
+                if p.is_dir() {
+                    let mut v: Vec<PathBuf> = std::fs::read_dir(p)?.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "ppm" | "pgm")))
+                        .collect();
+                    v.sort();
+                    files.extend(v);
+                } else {
+                    files.push(p.clone());
+                }
+            }
+            if files.is_empty() {
+                bail!("no images found in {images:?}");
+            }
+            let (points, notes) = rd::run(&codecs, &files, &bpps, grey)?;
+            let means = rd::means(&points, &codecs, &bpps);
+            if json {
+                println!("{}", serde_json::json!({ "images": files.len(), "grey": grey, "notes": notes, "points": points, "mean": means }));
+            } else {
+                for n in &notes {
+                    eprintln!("note: {n}");
+                }
+                println!("| image | codec | target bpp | bpp | PSNR-RGB dB | PSNR-Y dB | MS-SSIM |");
+                println!("|---|---|---:|---:|---:|---:|---:|");
+                for p in points.iter().chain(&means) {
+                    println!("| {} | {} | {} | {:.4} | {:.2} | {:.2} | {} |", p.image, p.codec, p.target_bpp, p.bpp, p.psnr_rgb, p.psnr_y, p.ms_ssim.map(|m| format!("{m:.4}")).unwrap_or_else(|| "—".into()));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -1,0 +1,198 @@
+//! `edgeplay rd`: rate–distortion of SPIHT and baselines on a folder of images.
+//! Baselines: JPEG (the `image` crate's encoder, quality binary-searched to the largest file
+//! not above the target size) and JPEG 2000 through OpenJPEG's `opj_compress -I` (9/7) when
+//! it is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use edgeplay_metrics as metrics;
+use edgeplay_spiht::{self as spiht, EncodeOptions, Image, Mode};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    Spiht,
+    SpihtAc,
+    Jpeg,
+    Jpeg2000,
+}
+
+impl Codec {
+    pub fn parse_list(s: &str) -> Result<Vec<Codec>> {
+        s.split(',')
+            .map(|c| match c.trim() {
+                "spiht" => Ok(Codec::Spiht),
+                "spiht-ac" => Ok(Codec::SpihtAc),
+                "jpeg" => Ok(Codec::Jpeg),
+                "jpeg2000" | "j2k" => Ok(Codec::Jpeg2000),
+                o => bail!("unknown codec '{o}' (spiht, spiht-ac, jpeg, jpeg2000)"),
+            })
+            .collect()
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Spiht => "spiht",
+            Codec::SpihtAc => "spiht-ac",
+            Codec::Jpeg => "jpeg",
+            Codec::Jpeg2000 => "jpeg2000",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub image: String,
+    pub codec: &'static str,
+    pub target_bpp: f64,
+    pub bytes: usize,
+    pub bpp: f64,
+    pub psnr_rgb: f64,
+    pub psnr_y: f64,
+    pub ms_ssim: Option<f64>,
+}
+
+pub fn load(path: &Path, grey: bool) -> Result<Image> {
+    let img = image::open(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(if grey {
+        let g = img.to_luma8();
+        Image::new(g.width(), g.height(), 1, g.into_raw())?
+    } else {
+        let g = img.to_rgb8();
+        Image::new(g.width(), g.height(), 3, g.into_raw())?
+    })
+}
+
+pub fn save(img: &Image, path: &Path) -> Result<()> {
+    let t = if img.channels == 1 { image::ExtendedColorType::L8 } else { image::ExtendedColorType::Rgb8 };
+    image::save_buffer(path, &img.data, img.width, img.height, t).with_context(|| format!("writing {}", path.display()))
+}
+
+fn jpeg_at(img: &Image, q: u8) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let t = if img.channels == 1 { image::ExtendedColorType::L8 } else { image::ExtendedColorType::Rgb8 };
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, q).encode(&img.data, img.width, img.height, t)?;
+    Ok(out)
+}
+
+/// Largest-quality JPEG whose size is at most `bytes` (quality 1 if none fits).
+fn jpeg(img: &Image, bytes: usize) -> Result<(usize, Image)> {
+    let (mut lo, mut hi) = (1u8, 100u8);
+    let mut best = jpeg_at(img, 1)?;
+    while lo <= hi {
+        let mid = (lo + hi) / 2;
+        let f = jpeg_at(img, mid)?;
+        if f.len() <= bytes {
+            best = f;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let dec = image::load_from_memory_with_format(&best, image::ImageFormat::Jpeg)?;
+    let data = if img.channels == 1 { dec.to_luma8().into_raw() } else { dec.to_rgb8().into_raw() };
+    Ok((best.len(), Image::new(img.width, img.height, img.channels, data)?))
+}
+
+pub fn opj_available() -> bool {
+    Command::new("opj_compress").arg("-h").output().is_ok()
+}
+
+/// JPEG 2000 (irreversible 9/7) at a compression ratio from the target rate.
+fn jpeg2000(img: &Image, bpp: f64, dir: &Path) -> Result<(usize, Image)> {
+    let ext = if img.channels == 1 { "pgm" } else { "ppm" };
+    let src = dir.join(format!("in.{ext}"));
+    let j2k = dir.join("out.j2k");
+    let back = dir.join(format!("back.{ext}"));
+    save(img, &src)?;
+    let ratio = 8.0 * img.channels as f64 / bpp;
+    let run = |cmd: &mut Command| -> Result<()> {
+        let o = cmd.output().context("running OpenJPEG")?;
+        if !o.status.success() {
+            bail!("{:?} failed: {}", cmd, String::from_utf8_lossy(&o.stderr));
+        }
+        Ok(())
+    };
+    run(Command::new("opj_compress").arg("-I").arg("-r").arg(format!("{ratio}")).arg("-i").arg(&src).arg("-o").arg(&j2k))?;
+    run(Command::new("opj_decompress").arg("-i").arg(&j2k).arg("-o").arg(&back))?;
+    let bytes = std::fs::metadata(&j2k)?.len() as usize;
+    Ok((bytes, load(&back, img.channels == 1)?))
+}
+
+pub fn measure(name: &str, codec: Codec, target_bpp: f64, img: &Image, bytes: usize, dec: &Image) -> Point {
+    let px = (img.width * img.height) as f64;
+    Point {
+        image: name.to_string(),
+        codec: codec.name(),
+        target_bpp,
+        bytes,
+        bpp: bytes as f64 * 8.0 / px,
+        psnr_rgb: metrics::psnr(&img.data, &dec.data),
+        psnr_y: metrics::psnr_y(&img.data, &dec.data, img.channels as usize),
+        ms_ssim: metrics::ms_ssim(&img.data, &dec.data, img.width as usize, img.height as usize, img.channels as usize),
+    }
+}
+
+pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool) -> Result<(Vec<Point>, Vec<String>)> {
+    let mut notes = Vec::new();
+    let opj = opj_available();
+    if codecs.contains(&Codec::Jpeg2000) && !opj {
+        notes.push("JPEG 2000 skipped: opj_compress not found (Debian package libopenjp2-tools)".to_string());
+    }
+    let tmp = std::env::temp_dir().join(format!("edgeplay-rd-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let mut points = Vec::new();
+    for path in images {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let img = load(path, grey)?;
+        let px = (img.width * img.height) as f64;
+        // One full embedded stream per SPIHT mode; every rate is a prefix of it.
+        let full_bin = codecs.contains(&Codec::Spiht).then(|| spiht::encode(&img, &EncodeOptions { mode: Mode::Binary, max_bytes: None }));
+        let full_ac = codecs.contains(&Codec::SpihtAc).then(|| spiht::encode(&img, &EncodeOptions { mode: Mode::Arithmetic, max_bytes: None }));
+        for &bpp in bpps {
+            let bytes = (bpp * px / 8.0).floor() as usize;
+            for &c in codecs {
+                let (n, dec) = match c {
+                    Codec::Spiht | Codec::SpihtAc => {
+                        let full = if c == Codec::Spiht { full_bin.as_ref() } else { full_ac.as_ref() }.unwrap();
+                        let n = bytes.min(full.len());
+                        (n, spiht::decode(full, Some(n))?)
+                    }
+                    Codec::Jpeg => jpeg(&img, bytes)?,
+                    Codec::Jpeg2000 if opj => jpeg2000(&img, bpp, &tmp)?,
+                    Codec::Jpeg2000 => continue,
+                };
+                points.push(measure(&name, c, bpp, &img, n, &dec));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok((points, notes))
+}
+
+/// Mean over images per (codec, target rate).
+pub fn means(points: &[Point], codecs: &[Codec], bpps: &[f64]) -> Vec<Point> {
+    let mut out = Vec::new();
+    for &c in codecs {
+        for &b in bpps {
+            let ps: Vec<&Point> = points.iter().filter(|p| p.codec == c.name() && p.target_bpp == b).collect();
+            if ps.is_empty() {
+                continue;
+            }
+            let n = ps.len() as f64;
+            let mean = |f: &dyn Fn(&Point) -> f64| ps.iter().map(|p| f(p)).sum::<f64>() / n;
+            out.push(Point {
+                image: "mean".into(),
+                codec: c.name(),
+                target_bpp: b,
+                bytes: (ps.iter().map(|p| p.bytes).sum::<usize>() as f64 / n) as usize,
+                bpp: mean(&|p| p.bpp),
+                psnr_rgb: mean(&|p| p.psnr_rgb),
+                psnr_y: mean(&|p| p.psnr_y),
+                ms_ssim: ps.iter().map(|p| p.ms_ssim).sum::<Option<f64>>().map(|s| s / n),
+            });
+        }
+    }
+    out
+}

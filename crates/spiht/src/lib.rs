@@ -1,0 +1,232 @@
+//! SPIHT: Set Partitioning In Hierarchical Trees (A. Said and W. A. Pearlman, "A new, fast,
+//! and efficient image codec based on set partitioning in hierarchical trees", IEEE TCSVT
+//! 1996), on the CDF 9/7 transform of `edgeplay-wavelet`.
+//!
+//! - Grey or colour: colour goes through full-range YCbCr and the three components share
+//!   one set of lists, so every bit-plane refines all three and any prefix decodes all three.
+//! - Any size: planes are padded (edge replication) to a multiple of 2^(levels+1) so every
+//!   band of the tree is even-sized; the decoder crops.
+//! - Two entropy modes: plain bits ([`Mode::Binary`]) and context-adaptive binary arithmetic
+//!   coding of every decision ([`Mode::Arithmetic`], "SPIHT-AC").
+//! - Embedded: any byte prefix of a stream decodes; encoding with a byte budget produces
+//!   exactly that prefix of the full stream.
+//!
+//! Bitstream: an 18-byte header ([`Header`]) then the embedded payload.
+
+mod coder;
+mod header;
+mod sets;
+
+use edgeplay_wavelet::{cpu, Plane, Runtime};
+
+pub use header::{Header, Mode, HEADER_LEN, MAX_PIXELS};
+
+use coder::{ArithReader, ArithWriter, BinaryReader, BinaryWriter};
+use sets::{Dec, Enc, Geometry, Magnitudes, Side};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("not an Edgeplay SPIHT stream (bad magic)")]
+    BadMagic,
+    #[error("unsupported SPIHT stream version {0}")]
+    Version(u8),
+    #[error("stream is truncated inside its {HEADER_LEN}-byte header ({0} bytes)")]
+    ShortHeader(usize),
+    #[error("invalid header: {0}")]
+    InvalidHeader(&'static str),
+    #[error("image {0}x{1} is too large (limit 16384 per side and {MAX_PIXELS} pixels)")]
+    TooLarge(u32, u32),
+    #[error("input: {0}")]
+    Input(String),
+}
+
+/// An 8-bit image: 1 (grey) or 3 (RGB) interleaved channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pub channels: u8,
+    pub data: Vec<u8>,
+}
+
+impl Image {
+    pub fn new(width: u32, height: u32, channels: u8, data: Vec<u8>) -> Result<Image, Error> {
+        if channels != 1 && channels != 3 {
+            return Err(Error::Input(format!("{channels} channels (expected 1 or 3)")));
+        }
+        Header::check_size(width, height)?;
+        if data.len() != width as usize * height as usize * channels as usize {
+            return Err(Error::Input(format!("{} bytes for {width}x{height}x{channels}", data.len())));
+        }
+        Ok(Image { width, height, channels, data })
+    }
+
+    /// RGB image from RGBA pixels (alpha ignored).
+    pub fn from_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Image, Error> {
+        if rgba.len() != width as usize * height as usize * 4 {
+            return Err(Error::Input(format!("{} RGBA bytes for {width}x{height}", rgba.len())));
+        }
+        let data = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        Image::new(width, height, 3, data)
+    }
+
+    pub fn to_rgba(&self) -> Vec<u8> {
+        match self.channels {
+            1 => self.data.iter().flat_map(|&v| [v, v, v, 255]).collect(),
+            _ => self.data.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        }
+    }
+}
+
+/// Decomposition levels for an image: 5 for 512x512, fewer for small images.
+pub fn levels_for(width: u32, height: u32) -> u8 {
+    let m = width.min(height).max(1);
+    let log2 = 31 - m.leading_zeros();
+    log2.saturating_sub(4).clamp(1, 6) as u8
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodeOptions {
+    pub mode: Mode,
+    /// Total file size limit (header included); `None` = the full embedded stream.
+    pub max_bytes: Option<usize>,
+}
+
+fn padded(n: u32, levels: u8) -> usize {
+    let m = 1usize << (levels + 1);
+    (n as usize).div_ceil(m) * m
+}
+
+fn geometry(h: &Header) -> Geometry {
+    let (w, hh) = (padded(h.width, h.levels), padded(h.height, h.levels));
+    Geometry { w, h: hh, wl: w >> h.levels, hl: hh >> h.levels, comps: h.channels as usize }
+}
+
+/// Component planes (Y or Y, Cb, Cr, each centred on 0), padded by edge replication.
+fn to_planes(img: &Image, g: &Geometry) -> Vec<Plane> {
+    let (w, h) = (img.width as usize, img.height as usize);
+    let mut planes: Vec<Plane> = (0..g.comps).map(|_| Plane { width: g.w, height: g.h, data: vec![0.0; g.w * g.h] }).collect();
+    for y in 0..g.h {
+        let sy = y.min(h - 1);
+        for x in 0..g.w {
+            let sx = x.min(w - 1);
+            let i = y * g.w + x;
+            let p = (sy * w + sx) * img.channels as usize;
+            if img.channels == 1 {
+                planes[0].data[i] = img.data[p] as f32 - 128.0;
+            } else {
+                let (r, gg, b) = (img.data[p] as f32, img.data[p + 1] as f32, img.data[p + 2] as f32);
+                planes[0].data[i] = 0.299 * r + 0.587 * gg + 0.114 * b - 128.0;
+                planes[1].data[i] = -0.168_736 * r - 0.331_264 * gg + 0.5 * b;
+                planes[2].data[i] = 0.5 * r - 0.418_688 * gg - 0.081_312 * b;
+            }
+        }
+    }
+    planes
+}
+
+fn from_planes(planes: &[Plane], h: &Header) -> Image {
+    let (w, hh) = (h.width as usize, h.height as usize);
+    let stride = planes[0].width;
+    let q = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    let mut data = Vec::with_capacity(w * hh * h.channels as usize);
+    for y in 0..hh {
+        for x in 0..w {
+            let i = y * stride + x;
+            let yy = planes[0].data[i] + 128.0;
+            if h.channels == 1 {
+                data.push(q(yy));
+            } else {
+                let (cb, cr) = (planes[1].data[i], planes[2].data[i]);
+                data.push(q(yy + 1.402 * cr));
+                data.push(q(yy - 0.344_136 * cb - 0.714_136 * cr));
+                data.push(q(yy + 1.772 * cb));
+            }
+        }
+    }
+    Image { width: h.width, height: h.height, channels: h.channels, data }
+}
+
+/// Encodes `img`. The result is the header followed by the embedded stream, cut at
+/// `max_bytes` when given (exactly the prefix of the full stream).
+pub fn encode(img: &Image, opts: &EncodeOptions) -> Vec<u8> {
+    let levels = levels_for(img.width, img.height);
+    let mut header = Header { width: img.width, height: img.height, channels: img.channels, levels, mode: opts.mode, top: None };
+    let g = geometry(&header);
+    let coeffs: Vec<Vec<i32>> = to_planes(img, &g)
+        .into_iter()
+        .map(|mut p| {
+            cpu::forward(&mut p, levels as u32);
+            p.data.iter().map(|v| v.round() as i32).collect()
+        })
+        .collect();
+    let mags = Magnitudes::new(&g, &coeffs);
+    header.top = mags.top_plane();
+    let mut out = header.to_bytes().to_vec();
+    let budget = opts.max_bytes.map(|m| m.saturating_sub(HEADER_LEN));
+    match opts.mode {
+        Mode::Binary => {
+            let mut ch = Enc(BinaryWriter::new(budget));
+            sets::run(g, Side::Encode(&mags), &mut ch, header.top);
+            out.extend_from_slice(&ch.0.bytes);
+        }
+        Mode::Arithmetic => {
+            let mut ch = Enc(ArithWriter::new(sets::CONTEXTS, budget));
+            sets::run(g, Side::Encode(&mags), &mut ch, header.top);
+            out.extend_from_slice(&ch.0.finish());
+        }
+    }
+    if let Some(m) = opts.max_bytes {
+        out.truncate(m.max(HEADER_LEN));
+    }
+    out
+}
+
+/// The wavelet coefficients decoded from a prefix of a stream, before the inverse transform.
+pub struct Coefficients {
+    pub header: Header,
+    pub planes: Vec<Plane>,
+}
+
+/// Decodes the first `max_bytes` bytes of `data` (all of it when `None`) into coefficients.
+pub fn decode_coefficients(data: &[u8], max_bytes: Option<usize>) -> Result<Coefficients, Error> {
+    let header = Header::parse(data)?;
+    let end = max_bytes.map_or(data.len(), |m| m.min(data.len())).max(HEADER_LEN);
+    let payload = &data[HEADER_LEN..end];
+    let g = geometry(&header);
+    let zeros = vec![vec![0.0f32; g.w * g.h]; g.comps];
+    let rec = match header.mode {
+        Mode::Binary => sets::run(g, Side::Decode(zeros), &mut Dec(BinaryReader::new(payload)), header.top),
+        Mode::Arithmetic => sets::run(g, Side::Decode(zeros), &mut Dec(ArithReader::new(payload, sets::CONTEXTS)), header.top),
+    }
+    .expect("decoder returns its reconstruction");
+    let planes = rec.into_iter().map(|data| Plane { width: g.w, height: g.h, data }).collect();
+    Ok(Coefficients { header, planes })
+}
+
+impl Coefficients {
+    /// Inverse transform on the CPU and colour conversion.
+    pub fn to_image(mut self) -> Image {
+        for p in &mut self.planes {
+            cpu::inverse(p, self.header.levels as u32);
+        }
+        from_planes(&self.planes, &self.header)
+    }
+
+    /// Inverse transform on the runtime's path (GPU when available) and colour conversion.
+    pub async fn to_image_on(self, rt: &Runtime) -> Result<(Image, edgeplay_wavelet::Path), Error> {
+        let mut path = edgeplay_wavelet::Path::Cpu;
+        let mut planes = Vec::with_capacity(self.planes.len());
+        for p in &self.planes {
+            let r = edgeplay_wavelet::inverse(rt, p, self.header.levels as u32).await.map_err(|e| Error::Input(e.to_string()))?;
+            path = r.path;
+            planes.push(r.value);
+        }
+        Ok((from_planes(&planes, &self.header), path))
+    }
+}
+
+/// Decodes a prefix of a stream to an image (CPU).
+pub fn decode(data: &[u8], max_bytes: Option<usize>) -> Result<Image, Error> {
+    Ok(decode_coefficients(data, max_bytes)?.to_image())
+}
