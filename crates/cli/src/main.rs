@@ -88,6 +88,15 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// SPIHT encode and prefix-decode speed vs OpenJPEG (single-threaded), MPixel/s.
+    Spiht {
+        #[arg(long, num_args = 1.., required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long, default_value_t = 0.5)]
+        bpp: f64,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
     /// Forward+inverse CDF 9/7: CPU vs GPU (median of --reps).
     Wavelet {
         #[arg(long, default_value = "768x512,2048x2048")]
@@ -160,6 +169,7 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
             }
         }
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
+        Cmd::Bench { what: Bench::Spiht { images, bpp, reps } } => rd::bench_speed(&expand_images(&images)?, bpp, reps)?,
         Cmd::Encode { codec, ac, grey, bpp, bytes, input, output } => {
             if codec != "spiht" {
                 bail!("unknown codec '{codec}' (only spiht can encode so far)");
@@ -193,21 +203,7 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
         Cmd::Rd { codec, images, bpp, grey, json } => {
             let codecs = rd::Codec::parse_list(&codec)?;
             let bpps: Vec<f64> = bpp.split(',').map(|b| b.trim().parse::<f64>()).collect::<Result<_, _>>().context("--bpp takes numbers like 0.25,0.5")?;
-            let mut files = Vec::new();
-            for p in &images {
-                if p.is_dir() {
-                    let mut v: Vec<PathBuf> = std::fs::read_dir(p)?.filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "ppm" | "pgm")))
-                        .collect();
-                    v.sort();
-                    files.extend(v);
-                } else {
-                    files.push(p.clone());
-                }
-            }
-            if files.is_empty() {
-                bail!("no images found in {images:?}");
-            }
+            let files = expand_images(&images)?;
             let (points, notes) = rd::run(&codecs, &files, &bpps, grey)?;
             let means = rd::means(&points, &codecs, &bpps);
             if json {
@@ -225,6 +221,27 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Files as given, folders expanded to their images (sorted).
+fn expand_images(images: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in images {
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "ppm" | "pgm")))
+                .collect();
+            v.sort();
+            files.extend(v);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        bail!("no images found in {images:?}");
+    }
+    Ok(files)
 }
 
 async fn bench_wavelet(rt: &Runtime, sizes: &str, levels: u32, reps: usize) -> Result<()> {

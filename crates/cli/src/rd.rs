@@ -196,3 +196,85 @@ pub fn means(points: &[Point], codecs: &[Codec], bpps: &[f64]) -> Vec<Point> {
     }
     out
 }
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// "encode time: 12 ms" style lines printed by opj_compress / opj_decompress.
+fn opj_time(out: &[u8], key: &str) -> Option<f64> {
+    let text = String::from_utf8_lossy(out);
+    let line = text.lines().find(|l| l.contains(key))?;
+    let num: String = line.split(':').nth(1)?.trim().chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let v: f64 = num.parse().ok()?;
+    Some(if line.contains(" s") && !line.contains("ms") { v * 1e3 } else { v })
+}
+
+/// Encode and decode MPixel/s of SPIHT (binary, AC) against OpenJPEG at the same rate, colour,
+/// one thread; OpenJPEG's times are those it reports itself (codec only, no file I/O).
+pub fn bench_speed(images: &[PathBuf], bpp: f64, reps: usize) -> Result<()> {
+    use edgeplay_gpu::Stopwatch;
+    let tmp = std::env::temp_dir().join(format!("edgeplay-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let opj = opj_available();
+    let mut px_total = 0.0;
+    let mut t: std::collections::BTreeMap<&str, f64> = Default::default();
+    for path in images {
+        let img = load(path, false)?;
+        let px = (img.width * img.height) as f64;
+        px_total += px;
+        let budget = (bpp * px / 8.0).floor() as usize;
+        for (name, mode) in [("spiht", Mode::Binary), ("spiht-ac", Mode::Arithmetic)] {
+            let mut enc = Vec::new();
+            let mut dec = Vec::new();
+            for _ in 0..reps {
+                let sw = Stopwatch::start();
+                let stream = spiht::encode(&img, &EncodeOptions { mode, max_bytes: Some(budget) });
+                enc.push(sw.ms());
+                let sw = Stopwatch::start();
+                let d = spiht::decode(&stream, None)?;
+                dec.push(sw.ms());
+                std::hint::black_box(d);
+            }
+            *t.entry(if name == "spiht" { "spiht enc" } else { "spiht-ac enc" }).or_default() += median(enc);
+            *t.entry(if name == "spiht" { "spiht dec" } else { "spiht-ac dec" }).or_default() += median(dec);
+        }
+        if opj {
+            let src = tmp.join("in.ppm");
+            let j2k = tmp.join("out.j2k");
+            let back = tmp.join("back.ppm");
+            save(&img, &src)?;
+            let ratio = 24.0 / bpp;
+            let mut enc = Vec::new();
+            let mut dec = Vec::new();
+            for _ in 0..reps {
+                let o = Command::new("opj_compress").env("OPJ_NUM_THREADS", "1").arg("-I").arg("-r").arg(format!("{ratio}"))
+                    .arg("-i").arg(&src).arg("-o").arg(&j2k).output()?;
+                enc.push(opj_time(&o.stdout, "encode time").context("opj_compress printed no encode time")?);
+                let o = Command::new("opj_decompress").env("OPJ_NUM_THREADS", "1").arg("-threads").arg("1")
+                    .arg("-i").arg(&j2k).arg("-o").arg(&back).output()?;
+                dec.push(opj_time(&o.stdout, "decode time").context("opj_decompress printed no decode time")?);
+            }
+            *t.entry("openjpeg enc").or_default() += median(enc);
+            *t.entry("openjpeg dec").or_default() += median(dec);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    let mp = px_total / 1e6;
+    println!("{} colour images, {mp:.2} MPixel, {bpp} bpp, median of {reps}, one thread (native)", images.len());
+    println!();
+    println!("| codec | encode MPixel/s | decode MPixel/s | encode vs OpenJPEG | decode vs OpenJPEG |");
+    println!("|---|---:|---:|---:|---:|");
+    let oe = t.get("openjpeg enc").copied();
+    let od = t.get("openjpeg dec").copied();
+    for name in ["spiht", "spiht-ac", "openjpeg"] {
+        let (Some(e), Some(d)) = (t.get(format!("{name} enc").as_str()), t.get(format!("{name} dec").as_str())) else { continue };
+        let ratio = |o: Option<f64>, x: f64| o.map(|o| format!("{:.2}×", o / x)).unwrap_or_else(|| "—".into());
+        println!("| {name} | {:.1} | {:.1} | {} | {} |", mp / (e / 1e3), mp / (d / 1e3), ratio(oe, *e), ratio(od, *d));
+    }
+    if !opj {
+        println!("\nOpenJPEG not found (Debian package libopenjp2-tools): no comparison.");
+    }
+    Ok(())
+}

@@ -15,15 +15,22 @@ fn m(j: isize, n: usize) -> usize {
     r as usize
 }
 
+/// One lifting step: x[i] += c * (x[i-1] + x[i+1]) for i = start, start+2, …, with mirrored
+/// neighbours at the ends (n >= 2). The interior loop needs no index arithmetic.
 #[inline]
 fn lift(x: &mut [f32], start: usize, c: f32) {
     let n = x.len();
     let mut i = start;
-    while i < n {
-        let l = x[m(i as isize - 1, n)];
-        let r = x[m(i as isize + 1, n)];
-        x[i] += c * (l + r);
+    if i == 0 {
+        x[0] += c * (x[m(-1, n)] + x[m(1, n)]);
+        i = 2;
+    }
+    while i + 1 < n {
+        x[i] += c * (x[i - 1] + x[i + 1]);
         i += 2;
+    }
+    if i < n {
+        x[i] += c * (x[i - 1] + x[m(i as isize + 1, n)]);
     }
 }
 

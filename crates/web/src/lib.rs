@@ -280,3 +280,52 @@ pub async fn wavelet_bench(width: u32, height: u32, levels: u32, reps: u32) -> R
     }
     to_js(&rows)
 }
+
+// ------------------------------------------------------------------------------- SPIHT
+
+/// Encodes RGBA pixels (alpha ignored) into a full-quality embedded SPIHT stream; `ac`
+/// selects context-adaptive arithmetic coding. Returns the stream bytes.
+#[wasm_bindgen]
+pub fn spiht_encode(rgba: Vec<u8>, width: u32, height: u32, ac: bool) -> Result<Vec<u8>, JsError> {
+    let img = edgeplay_spiht::Image::from_rgba(width, height, &rgba).map_err(err)?;
+    let mode = if ac { edgeplay_spiht::Mode::Arithmetic } else { edgeplay_spiht::Mode::Binary };
+    Ok(edgeplay_spiht::encode(&img, &edgeplay_spiht::EncodeOptions { mode, max_bytes: None }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SpihtDecoded {
+    width: u32,
+    height: u32,
+    bytes: usize,
+    /// Where the inverse wavelet transform ran.
+    path: &'static str,
+    /// SPIHT passes (prefix decode) in ms, wall clock.
+    decode_ms: f64,
+    /// Inverse DWT and colour conversion, wall clock (includes GPU upload and readback).
+    inverse_ms: f64,
+}
+
+/// Decodes the first `max_bytes` bytes of a stream (any prefix works) to RGBA; the inverse
+/// DWT runs on the GPU when the runtime has one.
+#[wasm_bindgen]
+pub async fn spiht_decode(stream: Vec<u8>, max_bytes: u32) -> Result<JsValue, JsError> {
+    let sw = edgeplay_gpu::Stopwatch::start();
+    let coeffs = edgeplay_spiht::decode_coefficients(&stream, Some(max_bytes as usize)).map_err(err)?;
+    let decode_ms = sw.ms();
+    let sw = edgeplay_gpu::Stopwatch::start();
+    let (img, path) = coeffs.to_image_on(&rt()).await.map_err(err)?;
+    let inverse_ms = sw.ms();
+    let out = SpihtDecoded {
+        width: img.width,
+        height: img.height,
+        bytes: (max_bytes as usize).min(stream.len()),
+        path: path.as_str(),
+        decode_ms,
+        inverse_ms,
+    };
+    let js = to_js(&out)?;
+    js_sys::Reflect::set(&js, &"rgba".into(), &js_sys::Uint8ClampedArray::from(&img.to_rgba()[..]).into())
+        .map_err(|_| JsError::new("could not attach pixels"))?;
+    Ok(js)
+}
