@@ -28,3 +28,43 @@ for (const [width, height] of sizes) {
 }
 await browser.close();
 await srv.close();
+
+// SPIHT in wasm: encode (full stream) and prefix decode + inverse DWT at 0.5 bpp, 768x512
+// colour, on the CPU path and on WebGPU.
+{
+  const srv2 = await serve(path.join(ROOT, 'dist'));
+  const b2 = await launch('webgpu');
+  const { page: p2 } = await newPage(b2);
+  await p2.goto(`${srv2.url}/`);
+  const rows = await p2.evaluate(async (reps) => {
+    const rt = await import('./www/shell/runtime.js');
+    const bmp = await createImageBitmap(await (await fetch('./www/samples/kodim23.png')).blob(), { colorSpaceConversion: 'none' });
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    c.getContext('2d').drawImage(bmp, 0, 0);
+    const rgba = c.getContext('2d').getImageData(0, 0, bmp.width, bmp.height).data;
+    const out = [];
+    for (const ac of [false, true]) {
+      const enc = await rt.call('spiht', 'encodeBench', { rgba: rgba.slice(), width: bmp.width, height: bmp.height, ac, reps: 3 });
+      const stream = await rt.call('spiht', 'encode', { rgba: rgba.slice(), width: bmp.width, height: bmp.height, ac });
+      const bytes = Math.floor(0.5 * bmp.width * bmp.height / 8);
+      for (const backend of ['cpu', 'auto']) {
+        await rt.setBackend(backend);
+        await rt.call('spiht', 'bench', { stream: stream.slice(), bytes, reps: 2 }); // warm-up
+        const d = await rt.call('spiht', 'bench', { stream: stream.slice(), bytes, reps });
+        out.push({ codec: ac ? 'spiht-ac' : 'spiht', encMs: enc.ms, ...d });
+      }
+    }
+    await rt.setBackend('auto');
+    return out;
+  }, reps);
+  console.log('');
+  console.log(`SPIHT in wasm, kodim23 768×512 colour, prefix decode at 0.5 bpp, median of ${reps}`);
+  console.log('');
+  console.log('| codec | encode (full stream) ms | inverse DWT on | decode total ms | SPIHT passes ms | inverse DWT + colour ms |');
+  console.log('|---|---:|---|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.codec} | ${r.encMs.toFixed(0)} | ${r.path === 'gpu' ? 'WebGPU' : 'CPU (wasm)'} | ${r.totalMs.toFixed(1)} | ${r.decodeMs.toFixed(1)} | ${r.inverseMs.toFixed(1)} |`);
+  }
+  await b2.close();
+  await srv2.close();
+}

@@ -22,7 +22,7 @@ fi
 
 if [ $TEST = 1 ]; then
   missing=()
-  for p in chromium mesa-vulkan-drivers; do
+  for p in chromium mesa-vulkan-drivers libopenjp2-tools; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then

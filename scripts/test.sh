@@ -10,7 +10,7 @@ say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
 # lavapipe wants a runtime dir; the GPU tests must not silently skip here.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/edgeplay-xdg}"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-export EDGEPLAY_REQUIRE_GPU=1
+export EDGEPLAY_REQUIRE_GPU=1 EDGEPLAY_REQUIRE_TOOLS=1
 
 say "cargo test (native; GPU kernels on lavapipe)"
 cargo test --workspace --release

@@ -45,21 +45,15 @@ enum Cmd {
         /// Grey (luma) instead of colour.
         #[arg(long)]
         grey: bool,
-        /// Stop at this rate (bits per pixel of the whole file).
-        #[arg(long, conflicts_with = "bytes")]
-        bpp: Option<f64>,
-        /// Stop at this file size in bytes.
-        #[arg(long)]
-        bytes: Option<usize>,
+        #[command(flatten)]
+        rate: Rate,
         input: PathBuf,
         output: PathBuf,
     },
     /// Decode a stream, or just its first bytes (any prefix decodes).
     Decode {
-        #[arg(long, conflicts_with = "bytes")]
-        bpp: Option<f64>,
-        #[arg(long)]
-        bytes: Option<usize>,
+        #[command(flatten)]
+        rate: Rate,
         input: PathBuf,
         output: PathBuf,
     },
@@ -76,6 +70,9 @@ enum Cmd {
         /// Code the luma only (grey images).
         #[arg(long)]
         grey: bool,
+        /// Centre crop to WxH first (e.g. 512x512).
+        #[arg(long)]
+        crop: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -84,6 +81,23 @@ enum Cmd {
         #[command(subcommand)]
         what: Bench,
     },
+}
+
+/// A rate limit: bits per pixel of the whole file, or bytes.
+#[derive(clap::Args)]
+struct Rate {
+    /// Bits per pixel of the whole file (header included).
+    #[arg(long, conflicts_with = "bytes")]
+    bpp: Option<f64>,
+    /// File size in bytes.
+    #[arg(long)]
+    bytes: Option<usize>,
+}
+
+impl Rate {
+    fn max_bytes(&self, pixels: f64) -> Option<usize> {
+        self.bytes.or(self.bpp.map(|b| (b * pixels / 8.0).floor() as usize))
+    }
 }
 
 #[derive(Subcommand)]
@@ -170,13 +184,13 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
         }
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
         Cmd::Bench { what: Bench::Spiht { images, bpp, reps } } => rd::bench_speed(&expand_images(&images)?, bpp, reps)?,
-        Cmd::Encode { codec, ac, grey, bpp, bytes, input, output } => {
+        Cmd::Encode { codec, ac, grey, rate, input, output } => {
             if codec != "spiht" {
                 bail!("unknown codec '{codec}' (only spiht can encode so far)");
             }
             let img = rd::load(&input, grey)?;
             let px = img.width as f64 * img.height as f64;
-            let max_bytes = bytes.or(bpp.map(|b| (b * px / 8.0).floor() as usize));
+            let max_bytes = rate.max_bytes(px);
             let mode = if ac { edgeplay_spiht::Mode::Arithmetic } else { edgeplay_spiht::Mode::Binary };
             let sw = Stopwatch::start();
             let out = edgeplay_spiht::encode(&img, &edgeplay_spiht::EncodeOptions { mode, max_bytes });
@@ -187,11 +201,11 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
                 output.display(), img.width, img.height, img.channels, out.len(), out.len() as f64 * 8.0 / px
             );
         }
-        Cmd::Decode { bpp, bytes, input, output } => {
+        Cmd::Decode { rate, input, output } => {
             let data = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
             let h = edgeplay_spiht::Header::parse(&data)?;
             let px = h.width as f64 * h.height as f64;
-            let max_bytes = bytes.or(bpp.map(|b| (b * px / 8.0).floor() as usize));
+            let max_bytes = rate.max_bytes(px);
             let sw = Stopwatch::start();
             let coeffs = edgeplay_spiht::decode_coefficients(&data, max_bytes)?;
             let (img, path) = coeffs.to_image_on(rt).await?;
@@ -200,11 +214,17 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
             let used = max_bytes.unwrap_or(data.len()).min(data.len());
             println!("{}: {}x{}x{} from {used} bytes ({:.4} bpp), inverse DWT on {}, {ms:.1} ms", output.display(), img.width, img.height, img.channels, used as f64 * 8.0 / px, path.as_str());
         }
-        Cmd::Rd { codec, images, bpp, grey, json } => {
+        Cmd::Rd { codec, images, bpp, grey, crop, json } => {
+            let crop = crop
+                .map(|c| -> Result<(u32, u32)> {
+                    let (w, h) = c.split_once('x').context("--crop looks like 512x512")?;
+                    Ok((w.parse()?, h.parse()?))
+                })
+                .transpose()?;
             let codecs = rd::Codec::parse_list(&codec)?;
             let bpps: Vec<f64> = bpp.split(',').map(|b| b.trim().parse::<f64>()).collect::<Result<_, _>>().context("--bpp takes numbers like 0.25,0.5")?;
             let files = expand_images(&images)?;
-            let (points, notes) = rd::run(&codecs, &files, &bpps, grey)?;
+            let (points, notes) = rd::run(&codecs, &files, &bpps, grey, crop)?;
             let means = rd::means(&points, &codecs, &bpps);
             if json {
                 println!("{}", serde_json::json!({ "images": files.len(), "grey": grey, "notes": notes, "points": points, "mean": means }));

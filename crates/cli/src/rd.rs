@@ -134,7 +134,21 @@ pub fn measure(name: &str, codec: Codec, target_bpp: f64, img: &Image, bytes: us
     }
 }
 
-pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool) -> Result<(Vec<Point>, Vec<String>)> {
+/// Centre crop (no-op when the image is not larger).
+pub fn crop(img: &Image, w: u32, h: u32) -> Result<Image> {
+    let (w, h) = (w.min(img.width), h.min(img.height));
+    let (x0, y0) = ((img.width - w) / 2, (img.height - h) / 2);
+    let c = img.channels as usize;
+    let data = (y0..y0 + h)
+        .flat_map(|y| {
+            let s = ((y * img.width + x0) as usize) * c;
+            img.data[s..s + w as usize * c].to_vec()
+        })
+        .collect();
+    Ok(Image::new(w, h, img.channels, data)?)
+}
+
+pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool, crop_to: Option<(u32, u32)>) -> Result<(Vec<Point>, Vec<String>)> {
     let mut notes = Vec::new();
     let opj = opj_available();
     if codecs.contains(&Codec::Jpeg2000) && !opj {
@@ -145,7 +159,10 @@ pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool) -> Re
     let mut points = Vec::new();
     for path in images {
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let img = load(path, grey)?;
+        let mut img = load(path, grey)?;
+        if let Some((w, h)) = crop_to {
+            img = crop(&img, w, h)?;
+        }
         let px = (img.width * img.height) as f64;
         // One full embedded stream per SPIHT mode; every rate is a prefix of it.
         let full_bin = codecs.contains(&Codec::Spiht).then(|| spiht::encode(&img, &EncodeOptions { mode: Mode::Binary, max_bytes: None }));
@@ -264,14 +281,15 @@ pub fn bench_speed(images: &[PathBuf], bpp: f64, reps: usize) -> Result<()> {
     let mp = px_total / 1e6;
     println!("{} colour images, {mp:.2} MPixel, {bpp} bpp, median of {reps}, one thread (native)", images.len());
     println!();
-    println!("| codec | encode MPixel/s | decode MPixel/s | encode vs OpenJPEG | decode vs OpenJPEG |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| codec | encode MPixel/s | decode MPixel/s | decode ms per 768×512 | encode vs OpenJPEG | decode vs OpenJPEG |");
+    println!("|---|---:|---:|---:|---:|---:|");
     let oe = t.get("openjpeg enc").copied();
     let od = t.get("openjpeg dec").copied();
     for name in ["spiht", "spiht-ac", "openjpeg"] {
         let (Some(e), Some(d)) = (t.get(format!("{name} enc").as_str()), t.get(format!("{name} dec").as_str())) else { continue };
         let ratio = |o: Option<f64>, x: f64| o.map(|o| format!("{:.2}×", o / x)).unwrap_or_else(|| "—".into());
-        println!("| {name} | {:.1} | {:.1} | {} | {} |", mp / (e / 1e3), mp / (d / 1e3), ratio(oe, *e), ratio(od, *d));
+        let per = d / mp * (768.0 * 512.0 / 1e6);
+        println!("| {name} | {:.1} | {:.1} | {per:.1} | {} | {} |", mp / (e / 1e3), mp / (d / 1e3), ratio(oe, *e), ratio(od, *d));
     }
     if !opj {
         println!("\nOpenJPEG not found (Debian package libopenjp2-tools): no comparison.");

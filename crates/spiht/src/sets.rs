@@ -279,11 +279,15 @@ impl State<'_> {
                 let truth = self.mags().map(|m| m.dmax[c][i] >= t);
                 if ch.code(truth, ctx)? {
                     let (cy, cx) = self.g.children(y, x).expect("LIS entries have children");
+                    // Without grandchildren, D significant means a child is: if the first
+                    // three children are not, the fourth is, and costs no bit.
+                    let leaf = !self.g.has_grandchildren(y, x);
                     let mut sibs = 0;
-                    for (yy, xx) in [(cy, cx), (cy, cx + 1), (cy + 1, cx), (cy + 1, cx + 1)] {
+                    for (k, (yy, xx)) in [(cy, cx), (cy, cx + 1), (cy + 1, cx), (cy + 1, cx + 1)].into_iter().enumerate() {
                         let ctx = C_CHILD + ((chroma * 4 + sibs) * 9 + self.neighbours(c, yy, xx));
                         let truth = self.mags().map(|m| m.mag[c][yy * self.g.w + xx] >= t);
-                        if ch.code(truth, ctx)? {
+                        let implied = leaf && k == 3 && sibs == 0;
+                        if implied || ch.code(truth, ctx)? {
                             sibs += 1;
                             self.significant(ch, c, yy, xx, n)?;
                         } else {
