@@ -18,11 +18,14 @@ use constriction::Queue;
 /// Writes the bits of the embedded stream. `put` returns false once the budget is reached
 /// (the bit that did not fit is not part of the stream).
 pub trait BitSink {
+    /// Whether `ctx` matters (callers skip computing contexts otherwise).
+    const USES_CONTEXTS: bool;
     fn put(&mut self, bit: bool, ctx: usize) -> bool;
 }
 
 /// Reads the bits back; `None` when the stream (prefix) ends.
 pub trait BitSource {
+    const USES_CONTEXTS: bool;
     fn get(&mut self, ctx: usize) -> Option<bool>;
 }
 
@@ -41,6 +44,7 @@ impl BinaryWriter {
 }
 
 impl BitSink for BinaryWriter {
+    const USES_CONTEXTS: bool = false;
     #[inline]
     fn put(&mut self, bit: bool, _ctx: usize) -> bool {
         if self.nbits >= self.max_bits {
@@ -69,6 +73,7 @@ impl<'a> BinaryReader<'a> {
 }
 
 impl BitSource for BinaryReader<'_> {
+    const USES_CONTEXTS: bool = false;
     #[inline]
     fn get(&mut self, _ctx: usize) -> Option<bool> {
         let byte = *self.data.get(self.pos / 8)?;
@@ -171,6 +176,7 @@ impl ArithWriter {
 }
 
 impl BitSink for ArithWriter {
+    const USES_CONTEXTS: bool = true;
     #[inline]
     fn put(&mut self, bit: bool, ctx: usize) -> bool {
         // Words already in the backend are final: once they cover the budget, every later
@@ -222,6 +228,7 @@ impl<'a> ArithReader<'a> {
 }
 
 impl BitSource for ArithReader<'_> {
+    const USES_CONTEXTS: bool = true;
     #[inline]
     fn get(&mut self, ctx: usize) -> Option<bool> {
         // The decision depends only on the words read so far: if any of them was padding,

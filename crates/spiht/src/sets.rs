@@ -139,6 +139,7 @@ struct State<'a> {
 /// A unifying view of a sink or a source: `code(truth, ctx)` writes `truth` (encoder) or
 /// reads the bit (decoder). `None` ends the stream.
 pub trait Channel {
+    const USES_CONTEXTS: bool;
     fn code(&mut self, truth: Option<bool>, ctx: usize) -> Option<bool>;
 }
 
@@ -146,6 +147,7 @@ pub struct Enc<S: BitSink>(pub S);
 pub struct Dec<S: BitSource>(pub S);
 
 impl<S: BitSink> Channel for Enc<S> {
+    const USES_CONTEXTS: bool = S::USES_CONTEXTS;
     #[inline]
     fn code(&mut self, truth: Option<bool>, ctx: usize) -> Option<bool> {
         let b = truth.expect("encoder knows every outcome");
@@ -153,6 +155,7 @@ impl<S: BitSink> Channel for Enc<S> {
     }
 }
 impl<S: BitSource> Channel for Dec<S> {
+    const USES_CONTEXTS: bool = S::USES_CONTEXTS;
     #[inline]
     fn code(&mut self, _truth: Option<bool>, ctx: usize) -> Option<bool> {
         self.0.get(ctx)
@@ -219,7 +222,8 @@ impl State<'_> {
     fn significant<Ch: Channel>(&mut self, ch: &mut Ch, c: usize, y: usize, x: usize, n: u32) -> Option<()> {
         let i = y * self.g.w + x;
         let truth = self.mags().map(|m| m.neg[c][i]);
-        let negative = ch.code(truth, C_SIGN + self.sign_ctx(c, y, x))?;
+        let ctx = if Ch::USES_CONTEXTS { C_SIGN + self.sign_ctx(c, y, x) } else { 0 };
+        let negative = ch.code(truth, ctx)?;
         self.sig[c][i] = true;
         self.neg[c][i] = negative;
         self.lsp.push(pack(c, y, x));
@@ -242,7 +246,11 @@ impl State<'_> {
         while k < lip.len() {
             let e = lip[k];
             let (c, y, x) = unpack(e);
-            let ctx = C_LIP + (((c > 0) as usize * 2 + self.g.in_ll(y, x) as usize) * 9 + self.neighbours(c, y, x));
+            let ctx = if Ch::USES_CONTEXTS {
+                C_LIP + (((c > 0) as usize * 2 + self.g.in_ll(y, x) as usize) * 9 + self.neighbours(c, y, x))
+            } else {
+                0
+            };
             let truth = self.mags().map(|m| m.mag[c][y * self.g.w + x] >= t);
             match ch.code(truth, ctx) {
                 None => {
@@ -274,8 +282,12 @@ impl State<'_> {
             let i = y * self.g.w + x;
             let chroma = (c > 0) as usize;
             if e & TYPE_B == 0 {
-                let near = (self.neighbours(c, y, x) > 0) as usize;
-                let ctx = C_D + ((chroma * 2 + self.g.in_ll(y, x) as usize) * 2 + self.sig[c][i] as usize) * 2 + near;
+                let ctx = if Ch::USES_CONTEXTS {
+                    let near = (self.neighbours(c, y, x) > 0) as usize;
+                    C_D + ((chroma * 2 + self.g.in_ll(y, x) as usize) * 2 + self.sig[c][i] as usize) * 2 + near
+                } else {
+                    0
+                };
                 let truth = self.mags().map(|m| m.dmax[c][i] >= t);
                 if ch.code(truth, ctx)? {
                     let (cy, cx) = self.g.children(y, x).expect("LIS entries have children");
@@ -284,7 +296,7 @@ impl State<'_> {
                     let leaf = !self.g.has_grandchildren(y, x);
                     let mut sibs = 0;
                     for (k, (yy, xx)) in [(cy, cx), (cy, cx + 1), (cy + 1, cx), (cy + 1, cx + 1)].into_iter().enumerate() {
-                        let ctx = C_CHILD + ((chroma * 4 + sibs) * 9 + self.neighbours(c, yy, xx));
+                        let ctx = if Ch::USES_CONTEXTS { C_CHILD + ((chroma * 4 + sibs) * 9 + self.neighbours(c, yy, xx)) } else { 0 };
                         let truth = self.mags().map(|m| m.mag[c][yy * self.g.w + xx] >= t);
                         let implied = leaf && k == 3 && sibs == 0;
                         if implied || ch.code(truth, ctx)? {

@@ -103,27 +103,33 @@ fn lift_lanes(t: &mut [Lanes], start: usize, c: f32) {
     }
 }
 
-fn rows_forward(p: &mut Plane, w: usize, h: usize) {
+/// Calls `f(lanes, rows)` for each block of up to eight rows of the top-left `w x h` region,
+/// with a scratch buffer of `w` lanes.
+fn for_row_blocks(p: &mut Plane, w: usize, h: usize, mut f: impl FnMut(&mut [Lanes], &mut [&mut [f32]])) {
     if w < 2 {
         return;
     }
     let stride = p.width;
-    let half = low_len(w);
     let mut t = vec![[0.0f32; LANES]; w];
-    for y0 in (0..h).step_by(LANES) {
-        let nb = LANES.min(h - y0);
-        for r in 0..nb {
-            let row = &p.data[(y0 + r) * stride..(y0 + r) * stride + w];
+    let mut rows: Vec<&mut [f32]> = p.data.chunks_mut(stride).take(h).map(|r| &mut r[..w]).collect();
+    for block in rows.chunks_mut(LANES) {
+        f(&mut t, block);
+    }
+}
+
+fn rows_forward(p: &mut Plane, w: usize, h: usize) {
+    let half = low_len(w);
+    for_row_blocks(p, w, h, |t, rows| {
+        for (r, row) in rows.iter().enumerate() {
             for (x, v) in row.iter().enumerate() {
                 t[x][r] = *v;
             }
         }
-        lift_lanes(&mut t, 1, ALPHA);
-        lift_lanes(&mut t, 0, BETA);
-        lift_lanes(&mut t, 1, GAMMA);
-        lift_lanes(&mut t, 0, DELTA);
-        for r in 0..nb {
-            let row = &mut p.data[(y0 + r) * stride..(y0 + r) * stride + w];
+        lift_lanes(t, 1, ALPHA);
+        lift_lanes(t, 0, BETA);
+        lift_lanes(t, 1, GAMMA);
+        lift_lanes(t, 0, DELTA);
+        for (r, row) in rows.iter_mut().enumerate() {
             for k in 0..half {
                 row[k] = t[2 * k][r] * ZETA;
             }
@@ -131,20 +137,13 @@ fn rows_forward(p: &mut Plane, w: usize, h: usize) {
                 row[half + k] = t[2 * k + 1][r] / ZETA;
             }
         }
-    }
+    });
 }
 
 fn rows_inverse(p: &mut Plane, w: usize, h: usize) {
-    if w < 2 {
-        return;
-    }
-    let stride = p.width;
     let half = low_len(w);
-    let mut t = vec![[0.0f32; LANES]; w];
-    for y0 in (0..h).step_by(LANES) {
-        let nb = LANES.min(h - y0);
-        for r in 0..nb {
-            let row = &p.data[(y0 + r) * stride..(y0 + r) * stride + w];
+    for_row_blocks(p, w, h, |t, rows| {
+        for (r, row) in rows.iter().enumerate() {
             for k in 0..half {
                 t[2 * k][r] = row[k] / ZETA;
             }
@@ -152,17 +151,16 @@ fn rows_inverse(p: &mut Plane, w: usize, h: usize) {
                 t[2 * k + 1][r] = row[half + k] * ZETA;
             }
         }
-        lift_lanes(&mut t, 0, -DELTA);
-        lift_lanes(&mut t, 1, -GAMMA);
-        lift_lanes(&mut t, 0, -BETA);
-        lift_lanes(&mut t, 1, -ALPHA);
-        for r in 0..nb {
-            let row = &mut p.data[(y0 + r) * stride..(y0 + r) * stride + w];
+        lift_lanes(t, 0, -DELTA);
+        lift_lanes(t, 1, -GAMMA);
+        lift_lanes(t, 0, -BETA);
+        lift_lanes(t, 1, -ALPHA);
+        for (r, row) in rows.iter_mut().enumerate() {
             for (x, v) in row.iter_mut().enumerate() {
                 *v = t[x][r];
             }
         }
-    }
+    });
 }
 
 /// Vertical lifting step on whole rows of `t` (`h` rows of `w`): row i += c * (row i-1 + row i+1)
