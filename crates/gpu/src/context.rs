@@ -48,6 +48,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Gpu {
     /// Requests an adapter and a device. In the browser only WebGPU is tried; natively every
     /// compiled-in backend (Vulkan on Linux, where Mesa's lavapipe counts as an adapter).
+    // Natively the device is Send + Sync and shared across threads; in the browser wgpu's
+    // types are single-threaded and the Arc is merely a cheap shared handle.
+    #[allow(clippy::arc_with_non_send_sync)]
     pub async fn request() -> Result<Gpu, GpuError> {
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
         if cfg!(target_arch = "wasm32") {
@@ -200,7 +203,7 @@ impl Gpu {
     /// Checks that a storage buffer of `bytes` fits this device.
     pub fn check_storage_size(&self, what: &'static str, bytes: u64) -> Result<(), GpuError> {
         let l = self.inner.device.limits();
-        let limit = (l.max_storage_buffer_binding_size as u64).min(l.max_buffer_size);
+        let limit = l.max_storage_buffer_binding_size.min(l.max_buffer_size);
         if bytes > limit {
             return Err(GpuError::TooLarge { what, needed: bytes, limit });
         }

@@ -50,7 +50,7 @@ impl BitSink for BinaryWriter {
         if self.nbits >= self.max_bits {
             return false;
         }
-        if self.nbits % 8 == 0 {
+        if self.nbits.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if bit {

@@ -19,12 +19,17 @@ pub mod viz;
 pub use edgeplay_gpu::{Clock, Exec, GpuError, Path, Runtime, Timing};
 pub use plane::{Plane, PlaneError, MAX_DIM};
 
-/// Lifting constants of the CDF 9/7 wavelet (Daubechies & Sweldens 1998).
+/// Lifting constants of the CDF 9/7 wavelet (Daubechies & Sweldens 1998), as published.
+#[allow(clippy::excessive_precision)]
 pub const ALPHA: f32 = -1.586_134_342_059_924;
+#[allow(clippy::excessive_precision)]
 pub const BETA: f32 = -0.052_980_118_572_961;
+#[allow(clippy::excessive_precision)]
 pub const GAMMA: f32 = 0.882_911_075_530_934;
+#[allow(clippy::excessive_precision)]
 pub const DELTA: f32 = 0.443_506_852_043_971;
 /// Scaling: low-pass samples are multiplied by ZETA, high-pass samples divided by it.
+#[allow(clippy::excessive_precision)]
 pub const ZETA: f32 = 1.149_604_398_860_241;
 
 /// Length of the low band of an axis of length `n`.
