@@ -134,6 +134,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() -> Result<()> {
+    // Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set" on headless
+    // machines; point it at the temp dir before any thread starts.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
     let cli = Cli::parse();
     let rt = Runtime::new();
     rt.set_backend(cli.backend.parse::<Backend>().map_err(anyhow::Error::msg)?);
