@@ -4,6 +4,8 @@
 # WebGPU (SwiftShader) and without it (CPU path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# cargo-installed tools (trunk, wasm-bindgen) live here.
+export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh --test
 say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
 
