@@ -213,16 +213,13 @@ impl Coefficients {
         from_planes(&self.planes, &self.header)
     }
 
-    /// Inverse transform on the runtime's path (GPU when available) and colour conversion.
+    /// Inverse transform on the runtime's path (GPU when available, all components in one
+    /// submission) and colour conversion.
     pub async fn to_image_on(self, rt: &Runtime) -> Result<(Image, edgeplay_wavelet::Path), Error> {
-        let mut path = edgeplay_wavelet::Path::Cpu;
-        let mut planes = Vec::with_capacity(self.planes.len());
-        for p in &self.planes {
-            let r = edgeplay_wavelet::inverse(rt, p, self.header.levels as u32).await.map_err(|e| Error::Input(e.to_string()))?;
-            path = r.path;
-            planes.push(r.value);
-        }
-        Ok((from_planes(&planes, &self.header), path))
+        let r = edgeplay_wavelet::inverse_many(rt, &self.planes, self.header.levels as u32)
+            .await
+            .map_err(|e| Error::Input(e.to_string()))?;
+        Ok((from_planes(&r.value, &self.header), r.path))
     }
 }
 

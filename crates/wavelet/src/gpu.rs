@@ -85,25 +85,43 @@ fn check(gpu: &Gpu, p: &Plane) -> Result<(), GpuError> {
 
 /// One multi-level transform on the GPU; returns the result and the GPU time of the pass.
 pub async fn transform(gpu: &Gpu, plane: &Plane, levels: u32, dir: Direction) -> Result<(Plane, Timing), GpuError> {
-    check(gpu, plane)?;
-    let (w, h) = (plane.width, plane.height);
-    let (a, b, timer) = gpu
+    let (mut out, t) = transform_many(gpu, std::slice::from_ref(plane), levels, dir).await?;
+    Ok((out.pop().expect("one plane in, one out"), t))
+}
+
+/// The same transform of several planes (e.g. Y, Cb, Cr) in one compute pass and one
+/// submission; returns the results and the GPU time of the pass.
+pub async fn transform_many(gpu: &Gpu, planes: &[Plane], levels: u32, dir: Direction) -> Result<(Vec<Plane>, Timing), GpuError> {
+    for p in planes {
+        check(gpu, p)?;
+    }
+    let (bufs, timer) = gpu
         .scoped(|| {
-            let a = gpu.storage_init("edgeplay.cdf97.a", &plane.data);
-            let b = gpu.storage("edgeplay.cdf97.b", (plane.data.len() * 4) as u64);
-            let passes = plan(gpu, &a, &b, w, h, levels, dir);
+            let bufs: Vec<(wgpu::Buffer, wgpu::Buffer)> = planes
+                .iter()
+                .map(|p| (gpu.storage_init("edgeplay.cdf97.a", &p.data), gpu.storage("edgeplay.cdf97.b", (p.data.len() * 4) as u64)))
+                .collect();
+            let passes: Vec<Vec<Pass>> = planes
+                .iter()
+                .zip(&bufs)
+                .map(|(p, (a, b))| plan(gpu, a, b, p.width, p.height, levels, dir))
+                .collect();
+            let steps: Vec<&[Pass]> = passes.iter().map(|v| v.as_slice()).collect();
             let timer = gpu.pass_timer();
             let mut enc = gpu.encoder("edgeplay.cdf97");
-            record(gpu, &mut enc, &[&passes], &timer);
+            record(gpu, &mut enc, &steps, &timer);
             timer.resolve(&mut enc);
             gpu.queue().submit(Some(enc.finish()));
-            (a, b, timer)
+            (bufs, timer)
         })
         .await?;
     let timing = timer.finish(gpu).await?;
-    let data: Vec<f32> = gpu.read_buffer(&a).await?;
-    drop(b);
-    Ok((Plane { width: w, height: h, data: data[..w * h].to_vec() }, timing))
+    let mut out = Vec::with_capacity(planes.len());
+    for (p, (a, _)) in planes.iter().zip(&bufs) {
+        let data: Vec<f32> = gpu.read_buffer(a).await?;
+        out.push(Plane { width: p.width, height: p.height, data: data[..p.width * p.height].to_vec() });
+    }
+    Ok((out, timing))
 }
 
 /// Forward then inverse in one compute pass (for benchmarks and the widget's timing):

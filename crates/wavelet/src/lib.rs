@@ -81,6 +81,28 @@ pub async fn inverse(rt: &Runtime, coeffs: &Plane, levels: u32) -> Result<Timed<
     run(rt, coeffs, levels, Direction::Inverse).await
 }
 
+/// Inverse transform of several planes of one image (one GPU submission for all of them).
+pub async fn inverse_many(rt: &Runtime, planes: &[Plane], levels: u32) -> Result<Timed<Vec<Plane>>, GpuError> {
+    let mut fallback = None;
+    if let Exec::Gpu(g) = rt.exec().await? {
+        match gpu::transform_many(&g, planes, levels, Direction::Inverse).await {
+            Ok((value, timing)) => return Ok(Timed { value, timing, path: Path::Gpu, fallback: None }),
+            Err(e) if rt.may_fall_back() => fallback = Some(e.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    let sw = edgeplay_gpu::Stopwatch::start();
+    let value = planes
+        .iter()
+        .map(|p| {
+            let mut out = p.clone();
+            cpu::inverse(&mut out, levels);
+            out
+        })
+        .collect();
+    Ok(Timed { value, timing: Timing { ms: sw.ms(), clock: Clock::WallClock }, path: Path::Cpu, fallback })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     Forward,
