@@ -29,32 +29,41 @@ fn mirror(j: i32, n: i32) -> i32 {
     return r;
 }
 
-// (line, k) from the invocation id; columns put adjacent lines on adjacent invocations.
-fn line_and_pair(id: vec3<u32>) -> vec2<u32> {
-    if (p.axis == 0u) { return vec2<u32>(id.y, id.x); }
-    return vec2<u32>(id.x, id.y);
+// The output pair an invocation owns: line, pair index k, first sample of the line, step
+// between samples. Columns put adjacent lines on adjacent invocations. `live` is false for
+// invocations outside the region.
+struct Job {
+    live: bool,
+    k: u32,
+    half: u32,
+    base: u32,
+    st: u32,
 }
 
-fn base_of(line: u32) -> u32 {
-    if (p.axis == 0u) { return line * p.stride; }
-    return line;
-}
-
-fn step_of() -> u32 {
-    if (p.axis == 0u) { return 1u; }
-    return p.stride;
+fn job(id: vec3<u32>) -> Job {
+    var line = id.x;
+    var k = id.y;
+    var base = line;
+    var st = p.stride;
+    if (p.axis == 0u) {
+        line = id.y;
+        k = id.x;
+        base = line * p.stride;
+        st = 1u;
+    }
+    let half = (p.n + 1u) / 2u;
+    return Job(line < p.lines && k < half, k, half, base, st);
 }
 
 @compute @workgroup_size(64, 1, 1)
 fn forward(@builtin(global_invocation_id) id: vec3<u32>) {
-    let lk = line_and_pair(id);
-    let line = lk.x;
-    let k = lk.y;
+    let jb = job(id);
+    if (!jb.live) { return; }
     let n = p.n;
-    let half = (n + 1u) / 2u;
-    if (line >= p.lines || k >= half) { return; }
-    let base = base_of(line);
-    let st = step_of();
+    let k = jb.k;
+    let half = jb.half;
+    let base = jb.base;
+    let st = jb.st;
     if (n == 1u) {
         dst[base] = src[base];
         return;
@@ -93,14 +102,13 @@ fn y_at(base: u32, st: u32, j: i32, n: i32, half: u32) -> f32 {
 
 @compute @workgroup_size(64, 1, 1)
 fn inverse(@builtin(global_invocation_id) id: vec3<u32>) {
-    let lk = line_and_pair(id);
-    let line = lk.x;
-    let k = lk.y;
+    let jb = job(id);
+    if (!jb.live) { return; }
     let n = p.n;
-    let half = (n + 1u) / 2u;
-    if (line >= p.lines || k >= half) { return; }
-    let base = base_of(line);
-    let st = step_of();
+    let k = jb.k;
+    let half = jb.half;
+    let base = jb.base;
+    let st = jb.st;
     if (n == 1u) {
         dst[base] = src[base];
         return;
