@@ -17,6 +17,8 @@ pub enum PlaneError {
     Empty(usize, usize),
     #[error("image size {0}x{1} exceeds the limit of {MAX_DIM} pixels per side")]
     TooLarge(usize, usize),
+    #[error("expected {} samples for {width}x{height}, got {got}", width * height)]
+    BadSampleCount { width: usize, height: usize, got: usize },
     #[error("expected {expected} bytes of RGBA for {width}x{height}, got {got}")]
     BadLength { width: usize, height: usize, expected: usize, got: usize },
 }
@@ -35,7 +37,7 @@ impl Plane {
     pub fn new(width: usize, height: usize, data: Vec<f32>) -> Result<Plane, PlaneError> {
         check_dims(width, height)?;
         if data.len() != width * height {
-            return Err(PlaneError::BadLength { width, height, expected: width * height * 4, got: data.len() * 4 });
+            return Err(PlaneError::BadSampleCount { width, height, got: data.len() });
         }
         Ok(Plane { width, height, data })
     }
