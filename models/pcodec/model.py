@@ -27,12 +27,17 @@ class GDN(nn.Module):
     def __init__(self, ch, inverse=False):
         super().__init__()
         self.inverse = inverse
+        # Squared reparameterisation (as in Balle's and CompressAI's GDN): beta = b^2 + eps,
+        # gamma = g^2, initialised to beta = 1, gamma = 0.1 I + tiny off-diagonal terms.
+        # (A softplus reparameterisation initialised at 0 couples all channels by ~0.07 and
+        # takes tens of thousands of Adam steps to undo; it trained far slower.)
         self.beta_raw = nn.Parameter(torch.ones(ch))
-        self.gamma_raw = nn.Parameter(0.1 * torch.eye(ch).view(ch, ch, 1, 1))
+        g = torch.full((ch, ch), 1e-3) + (0.1 ** 0.5 - 1e-3) * torch.eye(ch)
+        self.gamma_raw = nn.Parameter(g.view(ch, ch, 1, 1))
 
     def params(self):
-        beta = F.softplus(self.beta_raw) + 1e-4
-        gamma = F.softplus(self.gamma_raw) * 0.1
+        beta = self.beta_raw ** 2 + 1e-6
+        gamma = self.gamma_raw ** 2
         return beta, gamma
 
     def forward(self, x):

@@ -1,0 +1,173 @@
+//! The plain-Rust interpreter. Every output element is accumulated in one fixed order
+//! (bias, then input channel, kernel row, kernel column) with separate multiply and add —
+//! Rust never contracts them into FMAs — and transcendental functions come from `libm`, so
+//! results are bit-identical natively and in wasm. Loops run along rows so the compiler can
+//! vectorise across output pixels without changing any element's summation order.
+
+use crate::graph::{Act, Binary, Conv, Graph, Op, Unary};
+use crate::{Error, Tensor};
+
+/// Runs `graph` on `input`.
+pub fn run(graph: &Graph, input: &Tensor) -> Result<Tensor, Error> {
+    if input.c != graph.in_channels {
+        return Err(Error::Shape(format!("input has {} channels, graph expects {}", input.c, graph.in_channels)));
+    }
+    let shapes = graph.shapes(input.h, input.w)?;
+    let last = graph.last_use();
+    let mut vals: Vec<Option<Tensor>> = vec![None; graph.layers.len() + 1];
+    vals[0] = Some(input.clone());
+    for (i, l) in graph.layers.iter().enumerate() {
+        let x = vals[l.inputs[0]].as_ref().expect("inputs computed before use");
+        let [c, h, w] = shapes[i + 1];
+        let out = match &l.op {
+            Op::Conv(cv) => {
+                let mut o = Tensor::zeros(c, h, w);
+                if cv.transpose {
+                    conv_transpose(cv, x, &mut o)
+                } else {
+                    conv(cv, x, &mut o)
+                }
+                if cv.act == Act::Relu {
+                    o.data.iter_mut().for_each(|v| *v = v.max(0.0));
+                }
+                o
+            }
+            Op::Gdn { inverse, beta, gamma } => gdn(*inverse, beta, gamma, x),
+            Op::Unary(u) => Tensor { c: x.c, h: x.h, w: x.w, data: x.data.iter().map(|&v| unary(*u, v)).collect() },
+            Op::Binary(b) => {
+                let y = vals[l.inputs[1]].as_ref().expect("inputs computed before use");
+                let data = x.data.iter().zip(&y.data).map(|(&a, &b2)| binary(*b, a, b2)).collect();
+                Tensor { c: x.c, h: x.h, w: x.w, data }
+            }
+        };
+        vals[i + 1] = Some(out);
+        for &v in &l.inputs {
+            if last[v] == i && v != 0 {
+                vals[v] = None;
+            }
+        }
+    }
+    Ok(vals[graph.output].take().expect("output computed"))
+}
+
+pub(crate) fn unary(u: Unary, v: f32) -> f32 {
+    match u {
+        Unary::Relu => v.max(0.0),
+        Unary::Sqrt => v.sqrt(),
+        // log(1 + e^v), stable for large v (PyTorch switches to the identity above 20).
+        Unary::Softplus => {
+            if v > 20.0 {
+                v
+            } else {
+                libm::log1pf(libm::expf(v))
+            }
+        }
+        Unary::AddScalar(s) => v + s,
+        Unary::MulScalar(s) => v * s,
+    }
+}
+
+pub(crate) fn binary(b: Binary, x: f32, y: f32) -> f32 {
+    match b {
+        Binary::Add => x + y,
+        Binary::Mul => x * y,
+        Binary::Div => x / y,
+    }
+}
+
+fn conv(cv: &Conv, x: &Tensor, o: &mut Tensor) {
+    let (k, s, p) = (cv.k, cv.stride, cv.pad);
+    let (ih, iw, oh, ow) = (x.h as isize, x.w as isize, o.h, o.w);
+    for co in 0..cv.cout {
+        let plane = &mut o.data[co * oh * ow..(co + 1) * oh * ow];
+        plane.fill(cv.bias[co]);
+        for ci in 0..cv.cin {
+            let src = &x.data[ci * x.h * x.w..(ci + 1) * x.h * x.w];
+            for ky in 0..k {
+                for kx in 0..k {
+                    let wv = cv.weight[((co * cv.cin + ci) * k + ky) * k + kx];
+                    for oy in 0..oh {
+                        let iy = (oy * s + ky) as isize - p as isize;
+                        if iy < 0 || iy >= ih {
+                            continue;
+                        }
+                        let row = &src[iy as usize * x.w..(iy as usize + 1) * x.w];
+                        let orow = &mut plane[oy * ow..(oy + 1) * ow];
+                        // Output columns whose input column lies inside the image.
+                        let lo = p.saturating_sub(kx).div_ceil(s);
+                        let num = iw - 1 + p as isize - kx as isize;
+                        let hi = if num < 0 { 0 } else { (num as usize / s + 1).min(ow) };
+                        if s == 1 {
+                            let off = kx as isize - p as isize;
+                            for ox in lo..hi {
+                                orow[ox] += wv * row[(ox as isize + off) as usize];
+                            }
+                        } else {
+                            for ox in lo..hi {
+                                orow[ox] += wv * row[ox * s + kx - p];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn conv_transpose(cv: &Conv, x: &Tensor, o: &mut Tensor) {
+    // Gather form: out[oy][ox] = bias + Σ_ci Σ_ky Σ_kx in[(oy+p-ky)/s][(ox+p-kx)/s] · w
+    // over the taps where the division is exact and in range — one fixed order per element.
+    let (k, s, p) = (cv.k, cv.stride, cv.pad);
+    let (ih, iw, oh, ow) = (x.h, x.w, o.h, o.w);
+    for co in 0..cv.cout {
+        let plane = &mut o.data[co * oh * ow..(co + 1) * oh * ow];
+        plane.fill(cv.bias[co]);
+        for ci in 0..cv.cin {
+            let src = &x.data[ci * ih * iw..(ci + 1) * ih * iw];
+            for ky in 0..k {
+                for kx in 0..k {
+                    let wv = cv.weight[((co * cv.cin + ci) * k + ky) * k + kx];
+                    for oy in 0..oh {
+                        let ty = oy + p;
+                        if ty < ky || (ty - ky) % s != 0 || (ty - ky) / s >= ih {
+                            continue;
+                        }
+                        let row = &src[(ty - ky) / s * iw..((ty - ky) / s + 1) * iw];
+                        let orow = &mut plane[oy * ow..(oy + 1) * ow];
+                        // The first ox ≥ 0 with ox + p ≥ kx and (ox + p − kx) divisible by s.
+                        let mut ox = if kx >= p { kx - p } else { (s - (p - kx) % s) % s };
+                        while ox < ow {
+                            let ix = (ox + p - kx) / s;
+                            if ix >= iw {
+                                break;
+                            }
+                            orow[ox] += wv * row[ix];
+                            ox += s;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn gdn(inverse: bool, beta: &[f32], gamma: &[f32], x: &Tensor) -> Tensor {
+    let (c, n) = (x.c, x.h * x.w);
+    let sq: Vec<f32> = x.data.iter().map(|v| v * v).collect();
+    let mut out = Tensor::zeros(x.c, x.h, x.w);
+    let mut norm = vec![0f32; n];
+    for co in 0..c {
+        norm.fill(beta[co]);
+        for j in 0..c {
+            let g = gamma[co * c + j];
+            for (a, &v) in norm.iter_mut().zip(&sq[j * n..(j + 1) * n]) {
+                *a += g * v;
+            }
+        }
+        let (src, dst) = (&x.data[co * n..(co + 1) * n], &mut out.data[co * n..(co + 1) * n]);
+        for ((d, &v), &a) in dst.iter_mut().zip(src).zip(&norm) {
+            *d = if inverse { v * a.sqrt() } else { v / a.sqrt() };
+        }
+    }
+    out
+}

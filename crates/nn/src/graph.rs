@@ -1,0 +1,263 @@
+//! The executor's graph: a topologically ordered list of layers over numbered values
+//! (value 0 is the graph input, value `i + 1` the output of layer `i`).
+
+use crate::Error;
+
+/// Activation fused into a convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    None,
+    Relu,
+}
+
+/// A 2-D convolution or transposed convolution with square kernel, equal strides and
+/// symmetric padding (what our models use). Weights are stored `[cout][cin][k][k]` for both
+/// kinds (ConvTranspose's ONNX `[cin][cout][k][k]` is transposed on load).
+#[derive(Clone, Debug)]
+pub struct Conv {
+    pub transpose: bool,
+    pub cin: usize,
+    pub cout: usize,
+    pub k: usize,
+    pub stride: usize,
+    pub pad: usize,
+    /// ConvTranspose only.
+    pub out_pad: usize,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub act: Act,
+}
+
+impl Conv {
+    /// Output height/width for an input of `n`, or `None` if it would be empty.
+    pub fn out_len(&self, n: usize) -> Option<usize> {
+        if self.transpose {
+            ((n.checked_sub(1)? * self.stride + self.k + self.out_pad).checked_sub(2 * self.pad)).filter(|&v| v > 0)
+        } else {
+            (n + 2 * self.pad).checked_sub(self.k).map(|v| v / self.stride + 1)
+        }
+    }
+
+    /// Multiply-accumulates for an input of `h` x `w`.
+    pub fn macs(&self, h: usize, w: usize) -> u64 {
+        let per = (self.cin * self.cout * self.k * self.k) as u64;
+        if self.transpose {
+            per * (h * w) as u64
+        } else {
+            per * (self.out_len(h).unwrap_or(0) * self.out_len(w).unwrap_or(0)) as u64
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Unary {
+    Relu,
+    Sqrt,
+    Softplus,
+    AddScalar(f32),
+    MulScalar(f32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binary {
+    Add,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Debug)]
+pub enum Op {
+    Conv(Conv),
+    /// GDN: y_c = x_c / sqrt(beta_c + Σ_j gamma[c][j] x_j²); IGDN multiplies instead.
+    Gdn { inverse: bool, beta: Vec<f32>, gamma: Vec<f32> },
+    Unary(Unary),
+    /// Two tensors of the same shape.
+    Binary(Binary),
+}
+
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub op: Op,
+    /// Value ids (0 = graph input, i + 1 = output of layer i).
+    pub inputs: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Graph {
+    pub layers: Vec<Layer>,
+    /// Channels of the input.
+    pub in_channels: usize,
+    /// The value returned (normally the last layer's).
+    pub output: usize,
+}
+
+impl Graph {
+    /// Shapes of every value for an input of `h` x `w`, checked.
+    pub fn shapes(&self, h: usize, w: usize) -> Result<Vec<[usize; 3]>, Error> {
+        let mut s = vec![[self.in_channels, h, w]];
+        for (i, l) in self.layers.iter().enumerate() {
+            let ins: Vec<[usize; 3]> = l.inputs.iter().map(|&v| s[v]).collect();
+            let out = match &l.op {
+                Op::Conv(c) => {
+                    let [ci, ih, iw] = ins[0];
+                    if ci != c.cin {
+                        return Err(Error::Shape(format!("layer {i}: {ci} channels into a conv expecting {}", c.cin)));
+                    }
+                    let (oh, ow) = (c.out_len(ih), c.out_len(iw));
+                    match (oh, ow) {
+                        (Some(oh), Some(ow)) if oh > 0 && ow > 0 => [c.cout, oh, ow],
+                        _ => return Err(Error::Shape(format!("layer {i}: input {ih}x{iw} too small"))),
+                    }
+                }
+                Op::Gdn { beta, .. } => {
+                    if ins[0][0] != beta.len() {
+                        return Err(Error::Shape(format!("layer {i}: GDN over {} channels, input has {}", beta.len(), ins[0][0])));
+                    }
+                    ins[0]
+                }
+                Op::Unary(_) => ins[0],
+                Op::Binary(_) => {
+                    if ins[0] != ins[1] {
+                        return Err(Error::Shape(format!("layer {i}: {:?} vs {:?}", ins[0], ins[1])));
+                    }
+                    ins[0]
+                }
+            };
+            s.push(out);
+        }
+        Ok(s)
+    }
+
+    /// Output shape for an input of `h` x `w`.
+    pub fn output_shape(&self, h: usize, w: usize) -> Result<[usize; 3], Error> {
+        Ok(self.shapes(h, w)?[self.output])
+    }
+
+    /// Total multiply-accumulates of the convolutions and GDNs.
+    pub fn macs(&self, h: usize, w: usize) -> Result<u64, Error> {
+        let s = self.shapes(h, w)?;
+        Ok(self
+            .layers
+            .iter()
+            .map(|l| {
+                let [_, ih, iw] = s[l.inputs[0]];
+                match &l.op {
+                    Op::Conv(c) => c.macs(ih, iw),
+                    Op::Gdn { beta, .. } => (beta.len() * beta.len() * ih * iw) as u64,
+                    _ => 0,
+                }
+            })
+            .sum())
+    }
+
+    /// The last use of every value (for freeing intermediate results early).
+    pub(crate) fn last_use(&self) -> Vec<usize> {
+        let mut last = vec![0; self.layers.len() + 1];
+        for (i, l) in self.layers.iter().enumerate() {
+            for &v in &l.inputs {
+                last[v] = i;
+            }
+        }
+        last[self.output] = usize::MAX;
+        last
+    }
+
+    /// Fuses GDN decompositions (`x / sqrt(conv1x1(x*x))`, or `x *` for IGDN) and
+    /// conv → ReLU pairs, then drops dead layers.
+    pub(crate) fn fuse(mut self) -> Graph {
+        let uses = |g: &Graph, v: usize| g.layers.iter().filter(|l| l.inputs.contains(&v)).count() + usize::from(g.output == v);
+        let producer = |v: usize| v.checked_sub(1);
+        // GDN.
+        for i in 0..self.layers.len() {
+            let (inverse, x, n) = match (&self.layers[i].op, self.layers[i].inputs.as_slice()) {
+                (Op::Binary(Binary::Div), &[x, n]) => (false, x, n),
+                (Op::Binary(Binary::Mul), &[x, n]) => (true, x, n),
+                _ => continue,
+            };
+            let Some(sq_l) = producer(n) else { continue };
+            if !matches!(self.layers[sq_l].op, Op::Unary(Unary::Sqrt)) || uses(&self, n) != 1 {
+                continue;
+            }
+            let s = self.layers[sq_l].inputs[0];
+            let Some(conv_l) = producer(s) else { continue };
+            let (beta, gamma) = match &self.layers[conv_l].op {
+                Op::Conv(c) if !c.transpose && c.k == 1 && c.stride == 1 && c.pad == 0 && c.act == Act::None && c.cin == c.cout => {
+                    (c.bias.clone(), c.weight.clone())
+                }
+                _ => continue,
+            };
+            if uses(&self, s) != 1 {
+                continue;
+            }
+            let xx = self.layers[conv_l].inputs[0];
+            let Some(xx_l) = producer(xx) else { continue };
+            if !matches!(self.layers[xx_l].op, Op::Binary(Binary::Mul)) || self.layers[xx_l].inputs != [x, x] || uses(&self, xx) != 1 {
+                continue;
+            }
+            self.layers[i] = Layer { op: Op::Gdn { inverse, beta, gamma }, inputs: vec![x] };
+        }
+        // Conv + ReLU.
+        for i in 0..self.layers.len() {
+            if !matches!(self.layers[i].op, Op::Unary(Unary::Relu)) {
+                continue;
+            }
+            let v = self.layers[i].inputs[0];
+            let Some(p) = producer(v) else { continue };
+            if uses(&self, v) != 1 {
+                continue;
+            }
+            if let Op::Conv(c) = &mut self.layers[p].op {
+                if c.act == Act::None {
+                    c.act = Act::Relu;
+                    // The ReLU layer becomes an alias of the conv's output.
+                    self.layers[i].op = Op::Unary(Unary::MulScalar(1.0));
+                    self.layers[i].inputs = vec![v];
+                    self.alias(i + 1, v);
+                }
+            }
+        }
+        self.prune()
+    }
+
+    /// Redirects every use of value `from` to value `to`.
+    fn alias(&mut self, from: usize, to: usize) {
+        for l in &mut self.layers {
+            for v in &mut l.inputs {
+                if *v == from {
+                    *v = to;
+                }
+            }
+        }
+        if self.output == from {
+            self.output = to;
+        }
+    }
+
+    /// Removes layers whose outputs are not needed and renumbers values.
+    fn prune(self) -> Graph {
+        let n = self.layers.len();
+        let mut live = vec![false; n + 1];
+        live[self.output] = true;
+        live[0] = true;
+        for i in (0..n).rev() {
+            if live[i + 1] {
+                for &v in &self.layers[i].inputs {
+                    live[v] = true;
+                }
+            }
+        }
+        let mut map = vec![0; n + 1];
+        let mut layers = Vec::new();
+        for (i, mut l) in self.layers.into_iter().enumerate() {
+            if !live[i + 1] {
+                continue;
+            }
+            for v in &mut l.inputs {
+                *v = map[*v];
+            }
+            layers.push(l);
+            map[i + 1] = layers.len();
+        }
+        Graph { layers, in_channels: self.in_channels, output: map[self.output] }
+    }
+}

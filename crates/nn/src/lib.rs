@@ -1,0 +1,70 @@
+//! A small neural-network executor for the convolutional graphs Edgeplay's models export to
+//! ONNX (the progressive codec today; depth and NAS networks later).
+//!
+//! An ONNX file is parsed ([`Graph::from_onnx`]) into a short list of [`Layer`]s — Conv,
+//! ConvTranspose, GDN/IGDN (fused from its plain-op decomposition), unary and binary
+//! element-wise ops — and then run by one of three executors:
+//!
+//! * [`cpu`]: a plain Rust interpreter with a fixed summation order, bit-identical on every
+//!   platform (native and wasm). The codec runs its hyper-synthesis here, because the entropy
+//!   model's probabilities must be the same in encoder and decoder.
+//! * [`gpu`]: WGSL kernels on the shared wgpu device (`edgeplay-gpu`).
+//! * [`reference`]: tract-onnx, the reference and the fast CPU path.
+//!
+//! Tensors are batch-1 CHW `f32` ([`Tensor`]).
+
+pub mod cpu;
+pub mod gpu;
+mod graph;
+mod onnx;
+pub mod reference;
+
+pub use graph::{Act, Binary, Conv, Graph, Layer, Op, Unary};
+
+/// A batch-1 tensor in CHW layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub data: Vec<f32>,
+}
+
+impl Tensor {
+    pub fn new(c: usize, h: usize, w: usize, data: Vec<f32>) -> Result<Tensor, Error> {
+        if c.checked_mul(h).and_then(|v| v.checked_mul(w)) != Some(data.len()) {
+            return Err(Error::Shape(format!("{} values for a {c}x{h}x{w} tensor", data.len())));
+        }
+        Ok(Tensor { c, h, w, data })
+    }
+
+    pub fn zeros(c: usize, h: usize, w: usize) -> Tensor {
+        Tensor { c, h, w, data: vec![0.0; c * h * w] }
+    }
+
+    pub fn shape(&self) -> [usize; 3] {
+        [self.c, self.h, self.w]
+    }
+
+    /// ‖a − b‖∞ / max(‖b‖∞, tiny): the error measure the executor tests use.
+    pub fn rel_max_err(&self, reference: &Tensor) -> f32 {
+        assert_eq!(self.shape(), reference.shape());
+        let scale = reference.data.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
+        let err = self.data.iter().zip(&reference.data).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        err / scale
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not a usable ONNX model: {0}")]
+    Onnx(String),
+    #[error("unsupported ONNX graph: {0}")]
+    Unsupported(String),
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    #[error(transparent)]
+    Gpu(#[from] edgeplay_gpu::GpuError),
+    #[error("tract: {0}")]
+    Tract(String),
+}
