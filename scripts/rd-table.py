@@ -5,7 +5,7 @@
 import json
 import sys
 
-NAMES = {"spiht": "SPIHT", "spiht-ac": "SPIHT-AC", "jpeg": "JPEG", "jpeg2000": "JPEG 2000"}
+NAMES = {"progressive": "Progressive (ours)", "progressive-single": "Same model, non-progressive", "spiht": "SPIHT", "spiht-ac": "SPIHT-AC", "jpeg": "JPEG", "jpeg2000": "JPEG 2000"}
 for path in sys.argv[1:]:
     d = json.load(open(path))
     grey = d["grey"]

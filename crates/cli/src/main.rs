@@ -15,6 +15,9 @@ struct Cli {
     /// auto (GPU if there is one), gpu or cpu
     #[arg(long, global = true, default_value = "auto")]
     backend: String,
+    /// The progressive codec's exported model (tables.json + four ONNX networks).
+    #[arg(long, global = true, default_value = "models/pcodec/export")]
+    model: PathBuf,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -36,7 +39,7 @@ enum Cmd {
     },
     /// Encode an image (PNG, JPEG, PNM) into an embedded stream.
     Encode {
-        /// Codec (only `spiht` so far).
+        /// `spiht` or `progressive` (the neural codec; see --model).
         #[arg(long, default_value = "spiht")]
         codec: String,
         /// Context-adaptive arithmetic coding ("SPIHT-AC") instead of plain bits.
@@ -59,7 +62,7 @@ enum Cmd {
     },
     /// Rate–distortion table: bpp, PSNR-RGB, PSNR-Y, MS-SSIM per image and mean.
     Rd {
-        /// Comma-separated: spiht, spiht-ac, jpeg, jpeg2000.
+        /// Comma-separated: spiht, spiht-ac, jpeg, jpeg2000, progressive, progressive-single.
         #[arg(long, default_value = "spiht,spiht-ac,jpeg,jpeg2000")]
         codec: String,
         /// Folder of images (PNG/JPEG/PNM), or single files.
@@ -142,10 +145,22 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::new();
     rt.set_backend(cli.backend.parse::<Backend>().map_err(anyhow::Error::msg)?);
-    pollster::block_on(run(cli.cmd, &rt))
+    pollster::block_on(run(cli.cmd, &rt, &cli.model))
 }
 
-async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
+fn load_model(dir: &std::path::Path) -> Result<edgeplay_pcodec::Model> {
+    edgeplay_pcodec::Model::load(dir).with_context(|| format!("loading the progressive codec's model from {} (--model DIR)", dir.display()))
+}
+
+/// Where the neural codec's transforms run: the GPU when the runtime picks one, else tract.
+async fn neural_engine(rt: &Runtime, model: &edgeplay_pcodec::Model) -> (Option<edgeplay_pcodec::GpuModel>, &'static str) {
+    match rt.exec().await {
+        Ok(edgeplay_gpu::Exec::Gpu(g)) => (Some(model.on_gpu(&g)), "GPU"),
+        _ => (None, "CPU (tract)"),
+    }
+}
+
+async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> {
     match cmd {
         Cmd::Info => {
             let s = rt.status().await;
@@ -190,8 +205,27 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
         Cmd::Bench { what: Bench::Spiht { images, bpp, reps } } => rd::bench_speed(&expand_images(&images)?, bpp, reps)?,
         Cmd::Encode { codec, ac, grey, rate, input, output } => {
+            if codec == "progressive" {
+                if grey || ac {
+                    bail!("--grey and --ac apply to spiht only");
+                }
+                let model = load_model(model_dir)?;
+                let img = rd::load(&input, false)?;
+                let px = img.width as f64 * img.height as f64;
+                let (gm, path) = neural_engine(rt, &model).await;
+                let engine = gm.as_ref().map_or(edgeplay_pcodec::Engine::Cpu, edgeplay_pcodec::Engine::Gpu);
+                let sw = Stopwatch::start();
+                let mut out = edgeplay_pcodec::encode(&model, &img, engine).await?;
+                let ms = sw.ms();
+                if let Some(m) = rate.max_bytes(px) {
+                    out.truncate(m);
+                }
+                std::fs::write(&output, &out).with_context(|| format!("writing {}", output.display()))?;
+                println!("{}: {}x{} → {} bytes ({:.4} bpp) with {}, transforms on {path}, {ms:.1} ms", output.display(), img.width, img.height, out.len(), out.len() as f64 * 8.0 / px, model.name());
+                return Ok(());
+            }
             if codec != "spiht" {
-                bail!("unknown codec '{codec}' (only spiht can encode so far)");
+                bail!("unknown codec '{codec}' (spiht or progressive)");
             }
             let img = rd::load(&input, grey)?;
             let px = img.width as f64 * img.height as f64;
@@ -208,6 +242,21 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
         }
         Cmd::Decode { rate, input, output } => {
             let data = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            if data.starts_with(b"EPPC") {
+                let model = load_model(model_dir)?;
+                let (h, _) = edgeplay_pcodec::Header::parse(&data)?;
+                let px = h.width as f64 * h.height as f64;
+                let used = rate.max_bytes(px).unwrap_or(data.len()).min(data.len());
+                let (gm, path) = neural_engine(rt, &model).await;
+                let engine = gm.as_ref().map_or(edgeplay_pcodec::Engine::Cpu, edgeplay_pcodec::Engine::Gpu);
+                let sw = Stopwatch::start();
+                let d = edgeplay_pcodec::Decoder::new(&model, &data[..used])?;
+                let img = d.decode(&model, used, engine).await?;
+                let ms = sw.ms();
+                rd::save(&img, &output)?;
+                println!("{}: {}x{} from {used} bytes ({:.4} bpp), synthesis on {path}, {ms:.1} ms", output.display(), img.width, img.height, used as f64 * 8.0 / px);
+                return Ok(());
+            }
             let h = edgeplay_spiht::Header::parse(&data)?;
             let px = h.width as f64 * h.height as f64;
             let max_bytes = rate.max_bytes(px);
@@ -229,7 +278,9 @@ async fn run(cmd: Cmd, rt: &Runtime) -> Result<()> {
             let codecs = rd::Codec::parse_list(&codec)?;
             let bpps: Vec<f64> = bpp.split(',').map(|b| b.trim().parse::<f64>()).collect::<Result<_, _>>().context("--bpp takes numbers like 0.25,0.5")?;
             let files = expand_images(&images)?;
-            let (points, notes) = rd::run(&codecs, &files, &bpps, grey, crop)?;
+            let neural = codecs.iter().any(|c| matches!(c, rd::Codec::Progressive | rd::Codec::ProgressiveSingle));
+            let model = if neural && !grey { Some(load_model(model_dir)?) } else { None };
+            let (points, notes) = rd::run(&codecs, &files, &bpps, grey, crop, model.as_ref())?;
             let means = rd::means(&points, &codecs, &bpps);
             if json {
                 println!("{}", serde_json::json!({ "images": files.len(), "grey": grey, "notes": notes, "points": points, "mean": means }));

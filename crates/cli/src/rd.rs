@@ -8,7 +8,10 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use edgeplay_metrics as metrics;
+use edgeplay_nn::Tensor;
+use edgeplay_pcodec::{self as pcodec, Engine, Model};
 use edgeplay_spiht::{self as spiht, EncodeOptions, Image, Mode};
+use pollster::block_on;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +20,10 @@ pub enum Codec {
     SpihtAc,
     Jpeg,
     Jpeg2000,
+    /// The progressive neural codec: one stream, every rate a prefix.
+    Progressive,
+    /// The same model coded non-progressively, quantization step searched per rate.
+    ProgressiveSingle,
 }
 
 impl Codec {
@@ -27,7 +34,9 @@ impl Codec {
                 "spiht-ac" => Ok(Codec::SpihtAc),
                 "jpeg" => Ok(Codec::Jpeg),
                 "jpeg2000" | "j2k" => Ok(Codec::Jpeg2000),
-                o => bail!("unknown codec '{o}' (spiht, spiht-ac, jpeg, jpeg2000)"),
+                "progressive" => Ok(Codec::Progressive),
+                "progressive-single" => Ok(Codec::ProgressiveSingle),
+                o => bail!("unknown codec '{o}' (spiht, spiht-ac, jpeg, jpeg2000, progressive, progressive-single)"),
             })
             .collect()
     }
@@ -37,6 +46,8 @@ impl Codec {
             Codec::SpihtAc => "spiht-ac",
             Codec::Jpeg => "jpeg",
             Codec::Jpeg2000 => "jpeg2000",
+            Codec::Progressive => "progressive",
+            Codec::ProgressiveSingle => "progressive-single",
         }
     }
 }
@@ -148,8 +159,36 @@ pub fn crop(img: &Image, w: u32, h: u32) -> Result<Image> {
     Ok(Image::new(w, h, img.channels, data)?)
 }
 
-pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool, crop_to: Option<(u32, u32)>) -> Result<(Vec<Point>, Vec<String>)> {
+/// Largest step Δ whose non-progressive stream fits `bytes` (bisection in log Δ), with its
+/// size and latents.
+fn single_at(model: &Model, y: &Tensor, z: &Tensor, bytes: usize) -> Result<(usize, Tensor)> {
+    let hl = pcodec::header_len(model);
+    let (mut lo, mut hi) = (0.25f64.ln(), 64f64.ln());
+    let mut best = pcodec::single::code(model, hl, y, z, hi.exp())?;
+    for _ in 0..14 {
+        let mid = (lo + hi) / 2.0;
+        let r = pcodec::single::code(model, hl, y, z, mid.exp())?;
+        if r.0 <= bytes {
+            best = r;
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(best)
+}
+
+pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool, crop_to: Option<(u32, u32)>, model: Option<&Model>) -> Result<(Vec<Point>, Vec<String>)> {
     let mut notes = Vec::new();
+    let neural = codecs.iter().any(|c| matches!(c, Codec::Progressive | Codec::ProgressiveSingle));
+    if neural && grey {
+        notes.push("progressive codecs skipped: the model codes RGB only".to_string());
+    }
+    let model = match (neural && !grey, model) {
+        (true, Some(m)) => Some(m),
+        (true, None) => bail!("the progressive codec needs --model DIR"),
+        _ => None,
+    };
     let opj = opj_available();
     if codecs.contains(&Codec::Jpeg2000) && !opj {
         notes.push("JPEG 2000 skipped: opj_compress not found (Debian package libopenjp2-tools)".to_string());
@@ -167,6 +206,16 @@ pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool, crop_
         // One full embedded stream per SPIHT mode; every rate is a prefix of it.
         let full_bin = codecs.contains(&Codec::Spiht).then(|| spiht::encode(&img, &EncodeOptions { mode: Mode::Binary, max_bytes: None }));
         let full_ac = codecs.contains(&Codec::SpihtAc).then(|| spiht::encode(&img, &EncodeOptions { mode: Mode::Arithmetic, max_bytes: None }));
+        // One progressive stream; the non-progressive reference reuses its analysis.
+        let neural = match model {
+            Some(m) => {
+                let (y, z) = block_on(pcodec::analyze(m, &img, Engine::Cpu))?;
+                let full = pcodec::encode_latents(m, img.width, img.height, &y, &z)?;
+                let dec = pcodec::Decoder::new(m, &full)?;
+                Some((m, y, z, full, dec))
+            }
+            None => None,
+        };
         for &bpp in bpps {
             let bytes = (bpp * px / 8.0).floor() as usize;
             for &c in codecs {
@@ -179,6 +228,16 @@ pub fn run(codecs: &[Codec], images: &[PathBuf], bpps: &[f64], grey: bool, crop_
                     Codec::Jpeg => jpeg(&img, bytes)?,
                     Codec::Jpeg2000 if opj => jpeg2000(&img, bpp, &tmp)?,
                     Codec::Jpeg2000 => continue,
+                    Codec::Progressive | Codec::ProgressiveSingle => {
+                        let Some((m, y, z, full, dec)) = neural.as_ref() else { continue };
+                        if c == Codec::Progressive {
+                            let n = bytes.min(full.len());
+                            (n, block_on(dec.decode(m, n, Engine::Cpu))?)
+                        } else {
+                            let (n, yh) = single_at(m, y, z, bytes)?;
+                            (n, block_on(pcodec::synthesize(m, &yh, img.width, img.height, Engine::Cpu))?)
+                        }
+                    }
                 };
                 points.push(measure(&name, c, bpp, &img, n, &dec));
             }

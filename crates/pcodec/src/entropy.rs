@@ -59,6 +59,11 @@ fn bounds(lo: i32, hi: i32) -> (f64, f64) {
 /// Probability mass of the cell `lo..=hi` under N(0, s²), computed on the near tail.
 pub fn mass(lo: i32, hi: i32, s: f64) -> f64 {
     let (a, b) = bounds(lo, hi);
+    mass_between(a, b, s)
+}
+
+/// P(a < Y < b) for Y ~ N(0, s²).
+pub fn mass_between(a: f64, b: f64, s: f64) -> f64 {
     if a > 0.0 {
         cdf(-a / s) - cdf(-b / s)
     } else {
@@ -69,17 +74,22 @@ pub fn mass(lo: i32, hi: i32, s: f64) -> f64 {
 /// E[Y | Y in cell lo..=hi] for Y ~ N(0, s²); the cell centre if the mass underflows.
 pub fn conditional_mean(lo: i32, hi: i32, s: f64) -> f32 {
     let (a, b) = bounds(lo, hi);
-    let m = mass(lo, hi, s);
     let centre = (lo.max(-F_MAX) + hi.min(F_MAX)) as f64 / 2.0;
+    mean_between(a, b, s, centre)
+}
+
+/// E[Y | a < Y < b] for Y ~ N(0, s²), or `fallback` if the mass underflows.
+pub fn mean_between(a: f64, b: f64, s: f64, fallback: f64) -> f32 {
+    let m = mass_between(a, b, s);
     if m < 1e-12 {
-        return centre as f32;
+        return fallback as f32;
     }
     let (pa, pb) = (if a.is_finite() { phi(a / s) } else { 0.0 }, if b.is_finite() { phi(b / s) } else { 0.0 });
     let v = s * (pa - pb) / m;
     if v.is_finite() {
-        v.clamp(lo as f64 - 0.5, hi as f64 + 0.5) as f32
+        v.clamp(a, b) as f32
     } else {
-        centre as f32
+        fallback as f32
     }
 }
 
@@ -102,7 +112,7 @@ pub fn split(f: i32) -> (i32, i32, i32) {
     (a, b, r - 3 * b)
 }
 
-fn categorical(p: &[f64]) -> Model {
+pub fn categorical(p: &[f64]) -> Model {
     let total: f64 = p.iter().sum();
     if total.is_finite() && total > 0.0 {
         if let Ok(m) = Model::from_floating_point_probabilities_fast(p, None) {

@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub mod entropy;
 mod header;
+pub mod single;
 
 pub use edgeplay_spiht::Image;
 pub use header::{Header, MAX_PIXELS, MAX_SIDE};
@@ -249,11 +250,27 @@ fn order(scales: &[u8]) -> Vec<u32> {
 
 /// Encodes `img` into one progressive stream (all levels; truncate it for lower rates).
 pub async fn encode(model: &Model, img: &Image, engine: Engine<'_>) -> Result<Vec<u8>, Error> {
+    let (y, z) = analyze(model, img, engine).await?;
+    encode_latents(model, img.width, img.height, &y, &z)
+}
+
+/// The analysis transforms: latents y and hyper-latents z (unquantized).
+pub async fn analyze(model: &Model, img: &Image, engine: Engine<'_>) -> Result<(Tensor, Tensor), Error> {
     Header::check_size(img.width, img.height)?;
     let x = to_tensor(img)?;
     let y = engine.run(model, G_A, &x).await?;
     let z = engine.run(model, H_A, &y).await?;
-    encode_latents(model, img.width, img.height, &y, &z)
+    Ok((y, z))
+}
+
+/// The synthesis transform of latents, cropped to `width` x `height`.
+pub async fn synthesize(model: &Model, y: &Tensor, width: u32, height: u32, engine: Engine<'_>) -> Result<Image, Error> {
+    Ok(to_image(&engine.run(model, G_S, y).await?, width, height))
+}
+
+/// Header length of streams of this model.
+pub fn header_len(model: &Model) -> usize {
+    Header { model_hash: model.hash, model_id: model.id.clone(), width: 1, height: 1 }.len()
 }
 
 /// The entropy-coding half of [`encode`], from the analysis transform's outputs.
@@ -438,8 +455,7 @@ impl Decoder {
 
     /// Decodes the image the first `bytes` bytes give.
     pub async fn decode(&self, model: &Model, bytes: usize, engine: Engine<'_>) -> Result<Image, Error> {
-        let x = engine.run(model, G_S, &self.latents(bytes)).await?;
-        Ok(to_image(&x, self.header.width, self.header.height))
+        synthesize(model, &self.latents(bytes), self.header.width, self.header.height, engine).await
     }
 }
 
