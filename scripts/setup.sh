@@ -35,6 +35,14 @@ if [ $TEST = 1 ]; then
   fi
 fi
 
+if [ $TEST = 1 ]; then
+  # The training smoke test needs the pinned PyTorch (CPU training; PyPI's wheel, ~5 GB).
+  if ! python3 -c "import torch, onnx, numpy, PIL; assert torch.__version__.split('+')[0] == '2.15.0'" 2>/dev/null; then
+    say "installing the model-training requirements (PyTorch 2.15, onnx)"
+    python3 -m pip install --quiet -r models/pcodec/requirements.txt
+  fi
+fi
+
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"; npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -18,6 +18,8 @@ say "cargo test (native; GPU kernels on lavapipe)"
 cargo test --workspace --release
 say "building the edgeplay CLI"
 cargo build --release -p edgeplay-cli
+say "progressive codec pipeline smoke test (train a few steps → ONNX → Rust encode/decode)"
+bash scripts/pcodec-smoke.sh
 say "trunk build (wasm32 + wasm-bindgen) and the embeddable package"
 trunk build
 node scripts/build-pkg.mjs

@@ -104,7 +104,7 @@ def main():
     print(f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
     train = load_images(os.path.join(DATA, "photos-train"))
-    kodak = load_images(os.path.join(DATA, "kodak"))[:6]  # evaluation only
+    kodak = load_images(os.path.join(DATA, "kodak"))[:6] if args.eval_every > 0 else []  # evaluation only
     log = open(os.path.join(args.ckpt, "log.jsonl"), "a")
     t0, acc = time.time(), []
     while step < args.steps:
@@ -129,7 +129,7 @@ def main():
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args),
                         "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, tmp)
             os.replace(tmp, last)
-        if step % args.eval_every == 0:
+        if args.eval_every > 0 and step % args.eval_every == 0:
             r = evaluate(model, kodak)
             r["step"] = step
             log.write(json.dumps(r) + "\n")
