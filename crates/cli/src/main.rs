@@ -114,6 +114,16 @@ enum Bench {
         #[arg(long, default_value_t = 3)]
         reps: usize,
     },
+    /// Progressive codec stages at one prefix: encode, entropy decode (z, σ, symbols),
+    /// latent rebuild, and synthesis on tract (CPU) vs the WGSL executor (GPU), median ms.
+    Pcodec {
+        #[arg(long, num_args = 1.., required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long, default_value_t = 0.5)]
+        bpp: f64,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
     /// Forward+inverse CDF 9/7: CPU vs GPU (median of --reps).
     Wavelet {
         #[arg(long, default_value = "768x512,2048x2048")]
@@ -203,6 +213,7 @@ async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> 
             }
         }
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
+        Cmd::Bench { what: Bench::Pcodec { images, bpp, reps } } => bench_pcodec(rt, &load_model(model_dir)?, &expand_images(&images)?, bpp, reps).await?,
         Cmd::Bench { what: Bench::Spiht { images, bpp, reps } } => rd::bench_speed(&expand_images(&images)?, bpp, reps)?,
         Cmd::Encode { codec, ac, grey, rate, input, output } => {
             if codec == "progressive" {
@@ -372,6 +383,51 @@ async fn bench_wavelet(rt: &Runtime, sizes: &str, levels: u32, reps: usize) -> R
             f(wall),
             g_ms.map(|g| format!("{:.1}×", cpu / g)).unwrap_or_else(|| "—".into())
         );
+    }
+    Ok(())
+}
+
+async fn bench_pcodec(rt: &Runtime, model: &edgeplay_pcodec::Model, images: &[PathBuf], bpp: f64, reps: usize) -> Result<()> {
+    use edgeplay_pcodec::{Decoder, Engine};
+    let gpu = match rt.exec().await {
+        Ok(edgeplay_gpu::Exec::Gpu(g)) => Some((model.on_gpu(&g), g.info().name.clone())),
+        _ => None,
+    };
+    let mut rows: Vec<(&str, Vec<f64>)> = vec![("encode (g_a + h_a on tract, σ, entropy coding)", vec![]), ("entropy decode of the stream (z, σ, all symbols)", vec![]), ("latents at the prefix", vec![]), ("synthesis g_s, tract (CPU)", vec![])];
+    if gpu.is_some() {
+        rows.push(("synthesis g_s, WGSL executor (GPU)", vec![]));
+    }
+    for path in images {
+        let img = rd::load(path, false)?;
+        let bytes = (bpp * img.width as f64 * img.height as f64 / 8.0) as usize;
+        let mut t: Vec<Vec<f64>> = vec![vec![]; rows.len()];
+        for _ in 0..reps {
+            let sw = Stopwatch::start();
+            let stream = edgeplay_pcodec::encode(model, &img, Engine::Cpu).await?;
+            t[0].push(sw.ms());
+            let sw = Stopwatch::start();
+            let d = Decoder::new(model, &stream)?;
+            t[1].push(sw.ms());
+            let sw = Stopwatch::start();
+            let y = d.latents(bytes);
+            t[2].push(sw.ms());
+            let sw = Stopwatch::start();
+            std::hint::black_box(edgeplay_pcodec::synthesize(model, &y, img.width, img.height, Engine::Cpu).await?);
+            t[3].push(sw.ms());
+            if let Some((g, _)) = &gpu {
+                let sw = Stopwatch::start();
+                std::hint::black_box(edgeplay_pcodec::synthesize(model, &y, img.width, img.height, Engine::Gpu(g)).await?);
+                t[4].push(sw.ms());
+            }
+        }
+        for (r, v) in rows.iter_mut().zip(t) {
+            r.1.push(median(v));
+        }
+    }
+    println!("{} image(s), prefix at {bpp} bpp, median of {reps}, mean over images; GPU: {}", images.len(), gpu.as_ref().map_or("none", |g| g.1.as_str()));
+    println!("| stage | ms |\n|---|---:|");
+    for (name, v) in rows {
+        println!("| {name} | {:.1} |", v.iter().sum::<f64>() / v.len() as f64);
     }
     Ok(())
 }
