@@ -6,7 +6,8 @@ Per image: log(bpp) is fitted as a cubic in PSNR for both codecs (the classic VC
 method), integrated over the PSNR interval both curves cover, and the mean log-rate
 difference turned into a percentage; the table reports the mean over images and the count
 of images whose curves overlap. Points with the same actual rate (a stream shorter than the
-target) are used once. Negative = fewer bits for the same quality.
+target) are used once, and points that gain less than 0.05 dB over the previous one
+(a saturated curve) are dropped. Negative = fewer bits for the same quality.
 """
 import argparse
 import json
@@ -40,7 +41,14 @@ def curve(points, image, codec, metric):
         if p["image"] == image and p["codec"] == codec:
             seen[p["bytes"]] = p
     pts = sorted(seen.values(), key=lambda p: p["bpp"])
-    return np.array([p["bpp"] for p in pts]), np.array([p[metric] for p in pts])
+    # Keep the part of the curve where quality still rises (≥ 0.05 dB per point): a codec
+    # that has saturated (its whole stream shorter than the target) would make the cubic
+    # fit of log-rate against PSNR explode.
+    kept = []
+    for p in pts:
+        if not kept or p[metric] >= kept[-1][metric] + 0.05:
+            kept.append(p)
+    return np.array([p["bpp"] for p in kept]), np.array([p[metric] for p in kept])
 
 
 def main():

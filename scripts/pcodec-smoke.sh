@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 models/pcodec/train.py --steps 3 --batch 2 --crop 64 --n 8 --m 12 --eval-every 0 --save-every 3 --ckpt "$tmp/ckpt" --threads 2
 python3 models/pcodec/export.py --ckpt "$tmp/ckpt/last.pt" --out "$tmp/export" 2>&1 | grep -v -i warning
-cli=./target/release/edgeplay
+cli="${CARGO_TARGET_DIR:-target}/release/edgeplay"
 $cli --backend cpu --model "$tmp/export" encode --codec progressive www/samples/kodim23.png "$tmp/a.ep"
 $cli --backend cpu --model "$tmp/export" decode --bytes 300 "$tmp/a.ep" "$tmp/a.png"
 python3 - "$tmp/a.png" <<'PY'

@@ -12,7 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 STYLE = {"spiht": ("SPIHT", "#1f77b4", "o"), "spiht-ac": ("SPIHT-AC", "#d62728", "s"),
-         "jpeg": ("JPEG", "#7f7f7f", "^"), "jpeg2000": ("JPEG 2000 (OpenJPEG)", "#2ca02c", "D")}
+         "jpeg": ("JPEG", "#7f7f7f", "^"), "jpeg2000": ("JPEG 2000 (OpenJPEG)", "#2ca02c", "D"),
+         "progressive": ("Progressive neural (ours)", "#9467bd", "P"),
+         "progressive-single": ("same model, non-progressive", "#8c564b", "x")}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("inputs", nargs="+")

@@ -62,7 +62,7 @@ export function foreignRequests(requests) {
 
 /** The native CLI, built by the test script before the browser tests. */
 export function edgeplay(...args) {
-  const bin = path.join(ROOT, 'target/release/edgeplay');
+  const bin = path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/edgeplay');
   return execFileSync(bin, args, { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR || '/tmp' } });
 }
 
