@@ -134,6 +134,11 @@ impl Gpu {
         })
     }
 
+    /// Whether both handles share one device (caches of uploaded weights key on this).
+    pub fn same_device(&self, other: &Gpu) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     pub fn device(&self) -> &wgpu::Device {
         &self.inner.device
     }

@@ -95,10 +95,11 @@ pub struct Model {
 
 /// The networks' file names, in `Model::graphs` order.
 pub const PARTS: [&str; 4] = ["g_a", "g_s", "h_a", "h_s"];
-const G_A: usize = 0;
-const G_S: usize = 1;
-const H_A: usize = 2;
-const H_S: usize = 3;
+/// Indices into [`PARTS`] / `Model::graphs`.
+pub const G_A: usize = 0;
+pub const G_S: usize = 1;
+pub const H_A: usize = 2;
+pub const H_S: usize = 3;
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -192,7 +193,12 @@ pub enum Engine<'a> {
 }
 
 impl Engine<'_> {
-    async fn run(&self, model: &Model, part: usize, x: &Tensor) -> Result<Tensor, Error> {
+    /// Runs one of the transforms ([`G_A`], [`G_S`] or [`H_A`]; σ from [`H_S`] always runs
+    /// on the deterministic interpreter, see [`Model::sigma`]).
+    pub async fn run(&self, model: &Model, part: usize, x: &Tensor) -> Result<Tensor, Error> {
+        if part == H_S || part >= PARTS.len() {
+            return Err(Error::Input(format!("Engine::run: part {part} is not g_a, g_s or h_a")));
+        }
         Ok(match self {
             Engine::Cpu => model.tract[part].run(x)?,
             Engine::Gpu(g) => {

@@ -9,20 +9,23 @@ use edgeplay_wavelet::{self as wavelet, Plane};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+mod codec;
+pub use codec::*;
+
 thread_local! {
     static RUNTIME: Rc<Runtime> = Rc::new(Runtime::new());
 }
 
-fn rt() -> Rc<Runtime> {
+pub(crate) fn rt() -> Rc<Runtime> {
     RUNTIME.with(|r| r.clone())
 }
 
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     v.serialize(&s).map_err(|e| JsError::new(&e.to_string()))
 }
 
-fn err(e: impl std::fmt::Display) -> JsError {
+pub(crate) fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 

@@ -1,0 +1,283 @@
+//! The progressive neural codec and image metrics for the compression playground.
+//!
+//! The model is loaded once per engine (its bytes are fetched by the widget's worker module);
+//! streams are opened into [`Decoder`]s that entropy-decode once and are kept by handle, so
+//! a slider update costs only the latents of the new prefix plus the synthesis transform.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use edgeplay_gpu::{Exec, Gpu, Stopwatch};
+use edgeplay_nn::Tensor;
+use edgeplay_pcodec::{self as pcodec, Decoder, Engine, GpuModel, Image, Model};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{err, rt, to_js};
+
+struct State {
+    model: Option<Rc<Model>>,
+    /// The model's transforms on the current GPU device (rebuilt after a device change).
+    gpu: Option<(Gpu, Rc<GpuModel>)>,
+    decoders: HashMap<u32, Rc<Decoder>>,
+    next_handle: u32,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State { model: None, gpu: None, decoders: HashMap::new(), next_handle: 1 });
+}
+
+fn model() -> Result<Rc<Model>, JsError> {
+    STATE.with(|s| s.borrow().model.clone()).ok_or_else(|| JsError::new("the progressive codec's model is not loaded"))
+}
+
+fn gpu_model(g: &Gpu, model: &Model) -> Rc<GpuModel> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        if let Some((dev, gm)) = &s.gpu {
+            if dev.same_device(g) {
+                return gm.clone();
+            }
+        }
+        let gm = Rc::new(model.on_gpu(g));
+        s.gpu = Some((g.clone(), gm.clone()));
+        gm
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelInfo {
+    id: String,
+    name: String,
+    step: u64,
+    n: usize,
+    m: usize,
+    header_len: usize,
+}
+
+/// Loads (or replaces) the model from the bytes of `tables.json` and the four networks;
+/// checks them against each other. Returns `{id, name, step, n, m, headerLen}`.
+#[wasm_bindgen]
+pub fn pcodec_load(tables: &[u8], g_a: &[u8], g_s: &[u8], h_a: &[u8], h_s: &[u8]) -> Result<JsValue, JsError> {
+    let m = Model::from_bytes(tables, [g_a, g_s, h_a, h_s]).map_err(err)?;
+    let info = ModelInfo { id: m.id.clone(), name: m.name(), step: m.step, n: m.n, m: m.m, header_len: pcodec::header_len(&m) };
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.model = Some(Rc::new(m));
+        s.gpu = None;
+        s.decoders.clear();
+    });
+    to_js(&info)
+}
+
+/// What [`on_engine`] runs.
+enum Job<'a> {
+    Analyze(&'a Image),
+    Synthesize(&'a Tensor, u32, u32),
+}
+
+enum Out {
+    Latents(Tensor, Tensor),
+    Image(Image),
+}
+
+async fn run_job(model: &Model, job: &Job<'_>, engine: Engine<'_>) -> Result<Out, pcodec::Error> {
+    Ok(match *job {
+        Job::Analyze(img) => {
+            let (y, z) = pcodec::analyze(model, img, engine).await?;
+            Out::Latents(y, z)
+        }
+        Job::Synthesize(y, w, h) => Out::Image(pcodec::synthesize(model, y, w, h, engine).await?),
+    })
+}
+
+/// Runs `job` on the GPU when the runtime has one (falling back to tract on the CPU when the
+/// GPU fails and the backend allows it), else on the CPU. Returns the output, the path that
+/// ran and the GPU error that caused a fallback.
+async fn on_engine(model: &Model, job: Job<'_>) -> Result<(Out, &'static str, Option<String>), JsError> {
+    let rt = rt();
+    let mut fallback = None;
+    if let Exec::Gpu(g) = rt.exec().await.map_err(err)? {
+        let gm = gpu_model(&g, model);
+        match run_job(model, &job, Engine::Gpu(&gm)).await {
+            Ok(v) => return Ok((v, "gpu", None)),
+            Err(e) if rt.may_fall_back() => fallback = Some(e.to_string()),
+            Err(e) => return Err(err(e)),
+        }
+    }
+    Ok((run_job(model, &job, Engine::Cpu).await.map_err(err)?, "cpu", fallback))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Encoded {
+    path: &'static str,
+    fallback: Option<String>,
+    analysis_ms: f64,
+    entropy_ms: f64,
+    #[serde(skip)]
+    stream: Vec<u8>,
+}
+
+/// Encodes RGBA pixels (alpha ignored) into one progressive stream (every level; any prefix
+/// decodes). Returns `{stream: Uint8Array, path, analysisMs, entropyMs}`.
+#[wasm_bindgen]
+pub async fn pcodec_encode(rgba: Vec<u8>, width: u32, height: u32) -> Result<JsValue, JsError> {
+    let model = model()?;
+    let img = Image::from_rgba(width, height, &rgba).map_err(err)?;
+    let sw = Stopwatch::start();
+    let (Out::Latents(y, z), path, fallback) = on_engine(&model, Job::Analyze(&img)).await? else { unreachable!("analysis gives latents") };
+    let analysis_ms = sw.ms();
+    let sw = Stopwatch::start();
+    let stream = pcodec::encode_latents(&model, width, height, &y, &z).map_err(err)?;
+    let out = Encoded { path, fallback, analysis_ms, entropy_ms: sw.ms(), stream };
+    let js = to_js(&out)?;
+    js_sys::Reflect::set(&js, &"stream".into(), &js_sys::Uint8Array::from(&out.stream[..]).into())
+        .map_err(|_| JsError::new("could not attach the stream"))?;
+    Ok(js)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Opened {
+    handle: u32,
+    width: u32,
+    height: u32,
+    bytes: usize,
+    header_len: usize,
+    /// Symbols the whole stream determines.
+    symbols: usize,
+    entropy_ms: f64,
+}
+
+/// Parses and entropy-decodes a stream once; later [`pcodec_decode`] calls rebuild any prefix
+/// from it. Returns `{handle, width, height, bytes, headerLen, symbols, entropyMs}`.
+#[wasm_bindgen]
+pub fn pcodec_open(stream: &[u8]) -> Result<JsValue, JsError> {
+    let model = model()?;
+    let sw = Stopwatch::start();
+    let d = Decoder::new(&model, stream).map_err(err)?;
+    let out = Opened {
+        handle: 0,
+        width: d.header.width,
+        height: d.header.height,
+        bytes: stream.len(),
+        header_len: d.header_len(),
+        symbols: d.symbols_at(stream.len()),
+        entropy_ms: sw.ms(),
+    };
+    let handle = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let h = s.next_handle;
+        s.next_handle += 1;
+        s.decoders.insert(h, Rc::new(d));
+        h
+    });
+    to_js(&Opened { handle, ..out })
+}
+
+/// Forgets an opened stream.
+#[wasm_bindgen]
+pub fn pcodec_close(handle: u32) {
+    STATE.with(|s| s.borrow_mut().decoders.remove(&handle));
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Decoded {
+    width: u32,
+    height: u32,
+    bytes: usize,
+    symbols: usize,
+    path: &'static str,
+    fallback: Option<String>,
+    latents_ms: f64,
+    synthesis_ms: f64,
+}
+
+/// Decodes the first `bytes` bytes of an opened stream to RGBA: latents of that prefix, then
+/// the synthesis transform on the GPU when the runtime has one.
+#[wasm_bindgen]
+pub async fn pcodec_decode(handle: u32, bytes: u32) -> Result<JsValue, JsError> {
+    let model = model()?;
+    let d = STATE.with(|s| s.borrow().decoders.get(&handle).cloned()).ok_or_else(|| JsError::new("this stream was closed"))?;
+    let bytes = bytes as usize;
+    let sw = Stopwatch::start();
+    let y = d.latents(bytes);
+    let latents_ms = sw.ms();
+    let (w, h) = (d.header.width, d.header.height);
+    let sw = Stopwatch::start();
+    let (Out::Image(img), path, fallback) = on_engine(&model, Job::Synthesize(&y, w, h)).await? else { unreachable!("synthesis gives an image") };
+    let out = Decoded { width: w, height: h, bytes, symbols: d.symbols_at(bytes), path, fallback, latents_ms, synthesis_ms: sw.ms() };
+    rgba_result(&out, &img)
+}
+
+pub(crate) fn rgba_result<T: Serialize>(out: &T, img: &Image) -> Result<JsValue, JsError> {
+    let js = to_js(out)?;
+    js_sys::Reflect::set(&js, &"rgba".into(), &js_sys::Uint8ClampedArray::from(&img.to_rgba()[..]).into())
+        .map_err(|_| JsError::new("could not attach pixels"))?;
+    Ok(js)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TransformCheck {
+    part: &'static str,
+    rel_err: f32,
+    gpu_ms: f64,
+    cpu_ms: f64,
+}
+
+/// The model's transforms on the GPU (our WGSL executor) against tract on the CPU, on seeded
+/// random inputs of a `width` x `height` image: relative max error per network. Needs a GPU.
+#[wasm_bindgen]
+pub async fn pcodec_selfcheck(width: u32, height: u32, seed: u32) -> Result<JsValue, JsError> {
+    use rand::{Rng, SeedableRng};
+    let model = model()?;
+    let g = rt().device().await.map_err(err)?;
+    let gm = gpu_model(&g, &model);
+    let (w, h) = ((width as usize).next_multiple_of(pcodec::ALIGN), (height as usize).next_multiple_of(pcodec::ALIGN));
+    let mut r = rand::rngs::StdRng::seed_from_u64(seed as u64);
+    let mut rand_t = |c: usize, h: usize, w: usize, amp: f32| {
+        Tensor::new(c, h, w, (0..c * h * w).map(|_| (r.random::<f32>() * 2.0 - 1.0) * amp).collect()).expect("shape")
+    };
+    let inputs = [
+        (pcodec::G_A, "g_a", rand_t(3, h, w, 1.0)),
+        (pcodec::H_A, "h_a", rand_t(model.m, h / 16, w / 16, 4.0)),
+        (pcodec::G_S, "g_s", rand_t(model.m, h / 16, w / 16, 4.0)),
+    ];
+    let mut rows = Vec::new();
+    for (part, name, x) in inputs {
+        let sw = Stopwatch::start();
+        let want = Engine::Cpu.run(&model, part, &x).await.map_err(err)?;
+        let cpu_ms = sw.ms();
+        let sw = Stopwatch::start();
+        let got = Engine::Gpu(&gm).run(&model, part, &x).await.map_err(err)?;
+        rows.push(TransformCheck { part: name, rel_err: got.rel_max_err(&want), gpu_ms: sw.ms(), cpu_ms });
+    }
+    to_js(&rows)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Quality {
+    /// PSNR over R, G and B (dB; infinite for identical images).
+    psnr: f64,
+    /// MS-SSIM of the luma (null below 11x11).
+    ms_ssim: Option<f64>,
+}
+
+/// PSNR-RGB and MS-SSIM between two RGBA images of the same size (alpha ignored), exactly as
+/// `edgeplay rd` computes them.
+#[wasm_bindgen]
+pub fn image_quality(a: &[u8], b: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
+    let (w, h) = (width as usize, height as usize);
+    if a.len() != w * h * 4 || b.len() != a.len() {
+        return Err(JsError::new(&format!("image_quality: {} and {} bytes for {w}x{h} RGBA", a.len(), b.len())));
+    }
+    let rgb = |x: &[u8]| x.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect::<Vec<u8>>();
+    let (a, b) = (rgb(a), rgb(b));
+    to_js(&Quality { psnr: edgeplay_metrics::psnr(&a, &b), ms_ssim: edgeplay_metrics::ms_ssim(&a, &b, w, h, 3) })
+}
