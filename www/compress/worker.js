@@ -218,3 +218,9 @@ export async function decodeStream(wasm, { stream, bytes }) {
     wasm.pcodec_close(handle);
   }
 }
+
+/** Times one transform of the neural codec (see `pcodec_time_transform`). */
+export async function timeTransform(wasm, { part, width, height, engine, reps }) {
+  await loadModel(wasm, {}, () => {});
+  return { result: await wasm.pcodec_time_transform(part, width, height, engine, reps) };
+}

@@ -134,6 +134,22 @@ impl Gpu {
         })
     }
 
+    /// For tests of GPU kernels: a device, or `None` (with a note on stderr) where the machine
+    /// has none — except under `EDGEPLAY_REQUIRE_GPU=1` (the test script sets it), where a
+    /// missing GPU fails the test instead of skipping it silently.
+    pub async fn request_or_skip() -> Option<Gpu> {
+        match Gpu::request().await {
+            Ok(g) => Some(g),
+            Err(e) if std::env::var("EDGEPLAY_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+                panic!("EDGEPLAY_REQUIRE_GPU=1 but no GPU: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipping GPU test: {e}");
+                None
+            }
+        }
+    }
+
     /// Whether both handles share one device (caches of uploaded weights key on this).
     pub fn same_device(&self, other: &Gpu) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)

@@ -4,14 +4,7 @@
 use edgeplay_gpu::{wgpu, Backend, Clock, Exec, Gpu, GpuError, Path, Runtime};
 
 fn device() -> Option<Gpu> {
-    match pollster::block_on(Gpu::request()) {
-        Ok(g) => Some(g),
-        Err(e) if std::env::var("EDGEPLAY_REQUIRE_GPU").is_ok_and(|v| v == "1") => panic!("no GPU: {e}"),
-        Err(e) => {
-            eprintln!("skipping: {e}");
-            None
-        }
-    }
+    pollster::block_on(Gpu::request_or_skip())
 }
 
 const DOUBLE: &str = r#"

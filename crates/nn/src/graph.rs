@@ -209,9 +209,7 @@ impl Graph {
             if let Op::Conv(c) = &mut self.layers[p].op {
                 if c.act == Act::None {
                     c.act = Act::Relu;
-                    // The ReLU layer becomes an alias of the conv's output.
-                    self.layers[i].op = Op::Unary(Unary::MulScalar(1.0));
-                    self.layers[i].inputs = vec![v];
+                    // Uses of the ReLU's output now read the conv's; prune drops the ReLU.
                     self.alias(i + 1, v);
                 }
             }

@@ -29,16 +29,13 @@ impl Header {
         Ok(())
     }
 
-    pub fn len(&self) -> usize {
+    /// Bytes of the header as [`Header::to_bytes`] writes it.
+    pub fn encoded_len(&self) -> usize {
         4 + 1 + 8 + 1 + self.model_id.len() + 4
     }
 
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(self.len());
+        let mut b = Vec::with_capacity(self.encoded_len());
         b.extend_from_slice(&MAGIC);
         b.push(VERSION);
         b.extend_from_slice(&self.model_hash);

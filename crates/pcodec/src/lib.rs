@@ -276,21 +276,27 @@ pub async fn synthesize(model: &Model, y: &Tensor, width: u32, height: u32, engi
 
 /// Header length of streams of this model.
 pub fn header_len(model: &Model) -> usize {
-    Header { model_hash: model.hash, model_id: model.id.clone(), width: 1, height: 1 }.len()
+    Header { model_hash: model.hash, model_id: model.id.clone(), width: 1, height: 1 }.encoded_len()
 }
 
-/// The entropy-coding half of [`encode`], from the analysis transform's outputs.
-pub fn encode_latents(model: &Model, width: u32, height: u32, y: &Tensor, z: &Tensor) -> Result<Vec<u8>, Error> {
+/// Quantizes the hyper-latent, range-codes it under the per-channel prior and returns the σ
+/// the decoder will compute from it (the first part of every stream, progressive or not).
+pub(crate) fn code_z(model: &Model, z: &Tensor, enc: &mut DefaultRangeEncoder) -> Result<Tensor, Error> {
     let zq = Tensor { data: z.data.iter().map(|v| (v + 0.5).floor().clamp(-Z_MAX as f32, Z_MAX as f32)).collect(), ..z.clone() };
-    let sigma = model.sigma(&zq)?;
-    if sigma.shape() != y.shape() {
-        return Err(Error::Model(format!("σ {:?} vs latents {:?}", sigma.shape(), y.shape())));
-    }
-    let mut enc = DefaultRangeEncoder::new();
     let plane = zq.h * zq.w;
     for (i, v) in zq.data.iter().enumerate() {
         let sym = (*v as i32 + Z_MAX) as usize;
         enc.encode_symbol(sym, &model.z_models[i / plane]).map_err(|e| Error::Input(format!("z: {e:?}")))?;
+    }
+    model.sigma(&zq)
+}
+
+/// The entropy-coding half of [`encode`], from the analysis transform's outputs.
+pub fn encode_latents(model: &Model, width: u32, height: u32, y: &Tensor, z: &Tensor) -> Result<Vec<u8>, Error> {
+    let mut enc = DefaultRangeEncoder::new();
+    let sigma = code_z(model, z, &mut enc)?;
+    if sigma.shape() != y.shape() {
+        return Err(Error::Model(format!("σ {:?} vs latents {:?}", sigma.shape(), y.shape())));
     }
     let scales: Vec<u8> = sigma.data.iter().map(|&s| entropy::scale_index(s)).collect();
     let ord = order(&scales);

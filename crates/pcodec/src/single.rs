@@ -7,19 +7,14 @@ use constriction::stream::queue::DefaultRangeEncoder;
 use constriction::stream::Encode;
 use edgeplay_nn::Tensor;
 
-use crate::entropy::{self, Z_MAX};
+use crate::entropy;
 use crate::{Error, Model};
 
 /// Codes `y` (with hyper-latent `z`) at step `delta`; returns the stream size in bytes
 /// (header and hyper-latent included) and the decoder's latents.
 pub fn code(model: &Model, header_len: usize, y: &Tensor, z: &Tensor, delta: f64) -> Result<(usize, Tensor), Error> {
-    let zq = Tensor { data: z.data.iter().map(|v| (v + 0.5).floor().clamp(-Z_MAX as f32, Z_MAX as f32)).collect(), ..z.clone() };
-    let sigma = model.sigma(&zq)?;
     let mut enc = DefaultRangeEncoder::new();
-    let plane = zq.h * zq.w;
-    for (i, v) in zq.data.iter().enumerate() {
-        enc.encode_symbol((*v as i32 + Z_MAX) as usize, &model.z_models[i / plane]).map_err(|e| Error::Input(format!("{e:?}")))?;
-    }
+    let sigma = crate::code_z(model, z, &mut enc)?;
     let qmax = (256.0 / delta).ceil() as i32;
     let mut models = std::collections::HashMap::new();
     let mut y_hat = Tensor::zeros(y.c, y.h, y.w);

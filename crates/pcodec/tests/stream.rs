@@ -154,13 +154,7 @@ fn hostile_bytes_never_panic() {
 
 #[test]
 fn gpu_synthesis_matches_cpu() {
-    let gpu = match pollster::block_on(edgeplay_gpu::Gpu::request()) {
-        Ok(g) => g,
-        Err(e) => {
-            assert!(std::env::var("EDGEPLAY_REQUIRE_GPU").as_deref() != Ok("1"), "EDGEPLAY_REQUIRE_GPU=1 but no GPU: {e}");
-            return;
-        }
-    };
+    let Some(gpu) = pollster::block_on(edgeplay_gpu::Gpu::request_or_skip()) else { return };
     let m = model();
     let on = m.on_gpu(&gpu);
     let img = sample(96, 64);

@@ -281,3 +281,54 @@ pub fn image_quality(a: &[u8], b: &[u8], width: u32, height: u32) -> Result<JsVa
     let (a, b) = (rgb(a), rgb(b));
     to_js(&Quality { psnr: edgeplay_metrics::psnr(&a, &b), ms_ssim: edgeplay_metrics::ms_ssim(&a, &b, w, h, 3) })
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TransformTime {
+    part: String,
+    engine: &'static str,
+    width: usize,
+    height: usize,
+    median_ms: f64,
+    min_ms: f64,
+    reps: u32,
+}
+
+/// Wall-clock time of one transform (`"g_a"`, `"h_a"` or `"g_s"`) of a `width` x `height`
+/// image on `engine` (`"cpu"`: tract in wasm; `"gpu"`: our WGSL kernels, including upload
+/// and readback), on a fixed pseudo-random input: median and minimum of `reps` runs after
+/// one warm-up. The benchmark against onnxruntime-web (`scripts/bench-compress.mjs`).
+#[wasm_bindgen]
+pub async fn pcodec_time_transform(part: &str, width: u32, height: u32, engine: &str, reps: u32) -> Result<JsValue, JsError> {
+    let model = model()?;
+    let idx = match part {
+        "g_a" => pcodec::G_A,
+        "h_a" => pcodec::H_A,
+        "g_s" => pcodec::G_S,
+        _ => return Err(JsError::new(&format!("no transform {part:?} (g_a, h_a, g_s)"))),
+    };
+    let (w, h) = ((width as usize).next_multiple_of(pcodec::ALIGN), (height as usize).next_multiple_of(pcodec::ALIGN));
+    let [c, th, tw] = match idx {
+        pcodec::G_A => [3, h, w],
+        _ => [model.m, h / 16, w / 16],
+    };
+    let x = Tensor::new(c, th, tw, (0..c * th * tw).map(|i| ((i as u64 * 2654435761) % 1000) as f32 / 500.0 - 1.0).collect()).map_err(err)?;
+    let gm;
+    let (eng, name) = match engine {
+        "cpu" => (Engine::Cpu, "cpu"),
+        "gpu" => {
+            gm = gpu_model(&rt().device().await.map_err(err)?, &model);
+            (Engine::Gpu(&gm), "gpu")
+        }
+        _ => return Err(JsError::new("engine must be \"cpu\" or \"gpu\"")),
+    };
+    eng.run(&model, idx, &x).await.map_err(err)?;
+    let mut t = Vec::new();
+    for _ in 0..reps.max(1) {
+        let sw = Stopwatch::start();
+        eng.run(&model, idx, &x).await.map_err(err)?;
+        t.push(sw.ms());
+    }
+    t.sort_by(|a, b| a.total_cmp(b));
+    to_js(&TransformTime { part: part.into(), engine: name, width: w, height: h, median_ms: t[t.len() / 2], min_ms: t[0], reps: reps.max(1) })
+}
