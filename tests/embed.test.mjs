@@ -49,6 +49,16 @@ for (const mode of MODES) {
       assert.equal(badge.startsWith(mode === 'webgpu' ? 'WebGPU · ' : 'CPU · WASM'), true, badge);
     });
 
+    it('runs <ep-compress> from the package without fetching the neural model it does not show', async () => {
+      await page.locator('#compress').scrollIntoViewIfNeeded();
+      await page.waitForFunction(() => { const r = document.querySelector('#compress')?.result; return r?.left?.codec === 'spiht' && r?.right?.codec === 'jpeg'; }, null, { timeout: 120000 });
+      const r = await page.evaluate(() => JSON.parse(JSON.stringify(document.querySelector('#compress').result)));
+      assert.match(r.image, /kodim03\.png$/);
+      assert.ok(Math.abs(r.bpp - 0.5) < 0.01, `bpp ${r.bpp}`);
+      assert.ok(r.left.psnr > 25 && r.right.psnr > 20, `${r.left.psnr} / ${r.right.psnr}`);
+      assert.deepEqual(requests.filter((u) => u.includes('/models/pcodec/')), []);
+    });
+
     it('logs no errors and stays on 127.0.0.1', () => {
       assert.deepEqual(errors, []);
       assert.deepEqual(foreignRequests(requests), []);
