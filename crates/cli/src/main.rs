@@ -79,6 +79,14 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Read Nexmon CSI captures (pcap/pcapng): packets kept and skipped, access point,
+    /// channel, bandwidth, subcarriers.
+    Csi {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks (tables in README).
     Bench {
         #[command(subcommand)]
@@ -212,6 +220,7 @@ async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> 
                 eprintln!("note: GPU failed, used the CPU: {r}");
             }
         }
+        Cmd::Csi { files, json } => csi_summary(&files, json)?,
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
         Cmd::Bench { what: Bench::Pcodec { images, bpp, reps } } => bench_pcodec(rt, &load_model(model_dir)?, &expand_images(&images)?, bpp, reps).await?,
         Cmd::Bench { what: Bench::Spiht { images, bpp, reps } } => rd::bench_speed(&expand_images(&images)?, bpp, reps)?,
@@ -428,6 +437,43 @@ async fn bench_pcodec(rt: &Runtime, model: &edgeplay_pcodec::Model, images: &[Pa
     println!("| stage | ms |\n|---|---:|");
     for (name, v) in rows {
         println!("| {name} | {:.1} |", v.iter().sum::<f64>() / v.len() as f64);
+    }
+    Ok(())
+}
+
+/// `edgeplay csi`: one row per capture.
+fn csi_summary(files: &[PathBuf], json: bool) -> Result<()> {
+    let mut rows = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let cap = edgeplay_wifi::read(&bytes).with_context(|| f.display().to_string())?;
+        let s = &cap.stats;
+        let first = cap.packets.first();
+        let macs: std::collections::BTreeSet<String> = cap.packets.iter().map(|p| p.mac()).collect();
+        rows.push(serde_json::json!({
+            "file": f.display().to_string(),
+            "frames": s.frames, "csi": s.csi, "not_ip": s.not_ip, "other_traffic": s.other_traffic,
+            "bad_payload": s.bad_payload, "stopped": s.stopped,
+            "access_points": macs, "channel": first.map(|p| p.channel()),
+            "bandwidth_mhz": first.map(|p| p.bandwidth_mhz()), "subcarriers": first.map(|p| p.csi.len()),
+            "seconds": match (cap.timestamps.first(), cap.timestamps.last()) { (Some(a), Some(b)) => Some(b - a), _ => None },
+        }));
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    println!("| file | frames | CSI | skipped (not IP / other / bad payload) | access point | channel | MHz | subcarriers | seconds |");
+    println!("|---|---:|---:|---|---|---:|---:|---:|---:|");
+    for r in &rows {
+        let v = |k: &str| match &r[k] { serde_json::Value::Null => "—".to_string(), x => x.to_string() };
+        let aps: Vec<String> = r["access_points"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(String::from)).collect();
+        let secs = r["seconds"].as_f64().map_or("—".into(), |s| format!("{s:.2}"));
+        println!("| {} | {} | {} | {} / {} / {} | {} | {} | {} | {} | {} |", r["file"].as_str().unwrap_or(""), v("frames"), v("csi"),
+            v("not_ip"), v("other_traffic"), v("bad_payload"), aps.join(" "), v("channel"), v("bandwidth_mhz"), v("subcarriers"), secs);
+        if let Some(why) = r["stopped"].as_str() {
+            println!("|   ↳ stopped early: {why} |||||||||");
+        }
     }
     Ok(())
 }
