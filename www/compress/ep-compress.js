@@ -44,7 +44,7 @@ export class EpCompress extends EpWidget {
   #bpp = 0.25;
   #ready = new Set(); // codecs whose stream exists for the current image
   #model = null; // Promise of the model info (loaded when a side first shows the neural codec)
-  #encoding = false;
+  #encoding = -1; // generation whose neural encode is under way
   #modelError = null;
   #gen = 0; // bumps on every new image; stale work checks it
   #res = { left: null, right: null };
@@ -139,8 +139,8 @@ export class EpCompress extends EpWidget {
 
   /** Encodes the current image with the neural codec if it has not been (model first). */
   async #ensureProgressive(gen) {
-    if (this.#ready.has('progressive') || this.#encoding) return false;
-    this.#encoding = true;
+    if (this.#ready.has('progressive') || this.#encoding === gen) return false;
+    this.#encoding = gen;
     try {
       this.#busy('Loading the neural codec\'s model…');
       try { await this.#loadModel(); } catch (_) { /* shown on its side */ }
@@ -149,7 +149,7 @@ export class EpCompress extends EpWidget {
       await this.#encode('progressive', gen);
       return gen === this.#gen;
     } finally {
-      this.#encoding = false;
+      if (this.#encoding === gen) this.#encoding = -1;
     }
   }
 
