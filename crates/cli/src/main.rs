@@ -1,6 +1,7 @@
 //! `edgeplay`: the command-line face of the same crates the playground runs in WebAssembly.
 
 mod rd;
+mod wifi;
 
 use std::path::PathBuf;
 
@@ -84,6 +85,31 @@ enum Cmd {
     Csi {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// WiCluster-style weakly supervised Wi-Fi positioning and its baselines on the
+    /// CSUIndoorLoc captures (one path or all), or on a simulated scene.
+    Wifi {
+        /// The CSUIndoorLoc folder (with locations/ and data/).
+        #[arg(long, default_value = "../shared/datasets/csi-csu")]
+        data: PathBuf,
+        /// Path 1–5 (default: all five).
+        #[arg(long)]
+        path: Option<u32>,
+        /// Simulated scene instead of real data: office (2-D) or home (3-D, two storeys).
+        #[arg(long)]
+        sim: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Packets per zone that carry a zone label (default: all).
+        #[arg(long)]
+        labelled: Option<usize>,
+        #[arg(long, default_value_t = 1500)]
+        steps: usize,
+        /// Standard deviation of the noise added to the standardised CSI while training.
+        #[arg(long, default_value_t = 0.5)]
+        csi_noise: f32,
         #[arg(long)]
         json: bool,
     },
@@ -221,6 +247,7 @@ async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> 
             }
         }
         Cmd::Csi { files, json } => csi_summary(&files, json)?,
+        Cmd::Wifi { data, path, sim, seed, labelled, steps, csi_noise, json } => wifi::run(&data, path, sim.as_deref(), seed, labelled, steps, csi_noise, json)?,
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
         Cmd::Bench { what: Bench::Pcodec { images, bpp, reps } } => bench_pcodec(rt, &load_model(model_dir)?, &expand_images(&images)?, bpp, reps).await?,
         Cmd::Bench { what: Bench::Spiht { images, bpp, reps } } => rd::bench_speed(&expand_images(&images)?, bpp, reps)?,

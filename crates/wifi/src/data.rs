@@ -1,0 +1,297 @@
+//! Positioning datasets: samples of CSI features with the weak labels WiCluster may use
+//! (which capture/session a sample belongs to, its time, its zone) and the ground truth it
+//! may not (its position, used only to score).
+//!
+//! Real captures enter through [`PointInput`] (one capture per measured point, as in
+//! CSUIndoorLoc: `ref_204_1_3500.pcap` is room 204, point 1) and [`Dataset::from_points`];
+//! the simulator in [`crate::sim`] builds a [`Dataset`] directly.
+
+use crate::capture::Capture;
+use crate::sanitize::{sanitize, Subcarriers};
+use crate::sketch::Sketch;
+
+/// One feature vector: the mean sanitised amplitude of `window` consecutive packets.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// Normalised CSI amplitude over the kept subcarriers.
+    pub csi: Vec<f32>,
+    /// Received signal strength (dBm) of the capture or packet, if known.
+    pub rssi: Option<f32>,
+    /// Index into [`Split::groups`].
+    pub group: usize,
+    /// Recording session (a capture file, a walk): triplet positives come from one session.
+    pub session: usize,
+    /// Seconds since the session started.
+    pub t: f32,
+}
+
+/// A unit of evaluation: one measured point (real data) or one moment of a walk (simulated).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    /// Index into [`Dataset::zones`] (via the sketch).
+    pub zone: usize,
+    /// Ground truth in metres; never used by the weakly supervised pipeline's training.
+    pub pos: [f32; 3],
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Split {
+    pub groups: Vec<Group>,
+    pub samples: Vec<Sample>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    /// True for the simulator's scenes: every number from them is labelled "simulated".
+    pub simulated: bool,
+    /// 2 (floor plan) or 3 (storeys).
+    pub dims: usize,
+    pub sketch: Sketch,
+    pub train: Split,
+    pub test: Split,
+    /// Packets averaged per sample.
+    pub window: usize,
+    /// Two samples of one session at most this many seconds apart are triplet positives.
+    pub positive_dt: f32,
+    /// ... and at least this many seconds apart (or from other sessions) are negatives.
+    pub negative_dt: f32,
+    /// Notes for the reader (skipped packets, points without data).
+    pub notes: Vec<String>,
+}
+
+/// One capture at one point.
+#[derive(Debug, Clone)]
+pub struct PointInput {
+    pub name: String,
+    pub zone: String,
+    pub test: bool,
+    pub pos: [f32; 3],
+    pub rssi: Option<f32>,
+    pub capture: Capture,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DataError {
+    #[error("no reference points with CSI")]
+    NoReference,
+    #[error("no test points with CSI")]
+    NoTest,
+    #[error("{0}")]
+    Sketch(String),
+}
+
+impl Dataset {
+    /// Builds a dataset from captures at points. Packets whose bin count differs from the
+    /// first packet's, or that carry no energy, are skipped (noted); points without a usable
+    /// packet are dropped (noted). `max_packets` caps the packets read per capture.
+    pub fn from_points(name: &str, points: &[PointInput], window: usize, max_packets: usize) -> Result<Dataset, DataError> {
+        let window = window.max(1);
+        let mut notes = Vec::new();
+        let zone_names: Vec<String> = {
+            let mut z: Vec<String> = points.iter().map(|p| p.zone.clone()).collect();
+            z.sort();
+            z.dedup();
+            z
+        };
+        let ref_pos: Vec<(usize, [f32; 3], Option<f32>)> = points
+            .iter()
+            .filter(|p| !p.test)
+            .map(|p| (zone_names.binary_search(&p.zone).unwrap_or(0), p.pos, p.rssi))
+            .collect();
+        let sketch = Sketch::draw(&zone_names, &ref_pos, 2).map_err(DataError::Sketch)?;
+        let n_bins = points.iter().flat_map(|p| p.capture.packets.first()).map(|p| p.csi.len()).next().unwrap_or(64);
+        let sc = Subcarriers::new(n_bins, false).ok_or_else(|| DataError::Sketch(format!("{n_bins} subcarriers")))?;
+        let (mut train, mut test) = (Split::default(), Split::default());
+        let mut skipped = 0usize;
+        for p in points {
+            let split = if p.test { &mut test } else { &mut train };
+            let amps: Vec<(Vec<f32>, f64)> = p
+                .capture
+                .packets
+                .iter()
+                .zip(&p.capture.timestamps)
+                .take(max_packets)
+                .filter_map(|(pk, &t)| match sanitize(&pk.csi, &sc) {
+                    Some(s) => Some((s.amplitude, t)),
+                    None => {
+                        skipped += 1;
+                        None
+                    }
+                })
+                .collect();
+            if amps.len() < window {
+                notes.push(format!("{}: {} usable packets, fewer than one window of {window}; dropped", p.name, amps.len()));
+                continue;
+            }
+            let session = split.groups.len() + if p.test { 1_000_000 } else { 0 };
+            let group = split.groups.len();
+            split.groups.push(Group { name: p.name.clone(), zone: zone_names.binary_search(&p.zone).unwrap_or(0), pos: p.pos });
+            let t0 = amps[0].1;
+            for w in amps.chunks_exact(window) {
+                let mut csi = vec![0f32; sc.len()];
+                for (a, _) in w {
+                    for (c, v) in csi.iter_mut().zip(a) {
+                        *c += v / window as f32;
+                    }
+                }
+                let t = ((w[0].1 - t0) as f32).max(0.0);
+                split.samples.push(Sample { csi, rssi: p.rssi, group, session, t: if t.is_finite() { t } else { 0.0 } });
+            }
+        }
+        if skipped > 0 {
+            notes.push(format!("{skipped} packets skipped (other bin count or no energy)"));
+        }
+        if train.samples.is_empty() {
+            return Err(DataError::NoReference);
+        }
+        if test.samples.is_empty() {
+            return Err(DataError::NoTest);
+        }
+        Ok(Dataset {
+            name: name.to_string(),
+            simulated: false,
+            dims: 2,
+            sketch,
+            train,
+            test,
+            window,
+            positive_dt: f32::INFINITY,
+            negative_dt: f32::INFINITY,
+            notes,
+        })
+    }
+
+    pub fn csi_len(&self) -> usize {
+        self.train.samples.first().map_or(0, |s| s.csi.len())
+    }
+
+    /// True when every sample carries an RSSI.
+    pub fn has_rssi(&self) -> bool {
+        self.train.samples.iter().chain(&self.test.samples).all(|s| s.rssi.is_some())
+    }
+}
+
+/// A table read from CSV text: one row per point, columns by (case-insensitive) header name.
+#[derive(Debug, Clone, Default)]
+pub struct PointTable {
+    pub rows: Vec<PointRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointRow {
+    pub location: String,
+    pub x: Option<f32>,
+    pub y: Option<f32>,
+    pub z: Option<f32>,
+    pub zone: Option<String>,
+    pub rssi: Option<f32>,
+}
+
+impl PointTable {
+    /// Parses CSV text with a header row containing `location` and any of `x_m`/`x`,
+    /// `y_m`/`y`, `z_m`/`z`, `zone`, `rssi`. Rows of other tables with the same `location`
+    /// merge with [`PointTable::merge`].
+    pub fn parse(text: &str) -> Result<PointTable, String> {
+        let mut rd = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+        let head: Vec<String> = rd.headers().map_err(|e| format!("CSV header: {e}"))?.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let col = |names: &[&str]| head.iter().position(|h| names.contains(&h.as_str()));
+        let loc = col(&["location", "point", "name", "file"]).ok_or("the CSV needs a `location` column")?;
+        let (cx, cy, cz) = (col(&["x_m", "x"]), col(&["y_m", "y"]), col(&["z_m", "z"]));
+        let (czone, crssi) = (col(&["zone", "room"]), col(&["rssi"]));
+        let mut rows = Vec::new();
+        for (i, rec) in rd.records().enumerate() {
+            if i >= 100_000 {
+                return Err("more than 100,000 rows".into());
+            }
+            let rec = rec.map_err(|e| format!("CSV row {}: {e}", i + 2))?;
+            let num = |c: Option<usize>| -> Result<Option<f32>, String> {
+                match c.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()) {
+                    None => Ok(None),
+                    Some(s) => s.parse::<f32>().ok().filter(|v| v.is_finite()).map(Some).ok_or(format!("CSV row {}: `{s}` is not a number", i + 2)),
+                }
+            };
+            let Some(location) = rec.get(loc).filter(|s| !s.is_empty()) else { continue };
+            rows.push(PointRow {
+                location: location.to_string(),
+                x: num(cx)?,
+                y: num(cy)?,
+                z: num(cz)?,
+                zone: czone.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()).map(str::to_string),
+                rssi: num(crssi)?,
+            });
+        }
+        Ok(PointTable { rows })
+    }
+
+    /// Fills missing fields of this table's rows from `other`'s rows of the same location.
+    pub fn merge(&mut self, other: &PointTable) {
+        for r in &mut self.rows {
+            if let Some(o) = other.rows.iter().find(|o| o.location == r.location) {
+                r.x = r.x.or(o.x);
+                r.y = r.y.or(o.y);
+                r.z = r.z.or(o.z);
+                r.rssi = r.rssi.or(o.rssi);
+                if r.zone.is_none() {
+                    r.zone.clone_from(&o.zone);
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, location: &str) -> Option<&PointRow> {
+        self.rows.iter().find(|r| r.location == location)
+    }
+}
+
+/// The zone of a CSUIndoorLoc point name: the room before the last underscore (`A203_2` →
+/// `A203`).
+pub fn zone_of_name(location: &str) -> String {
+    match location.rsplit_once('_') {
+        Some((room, _)) if !room.is_empty() => room.to_string(),
+        _ => location.to_string(),
+    }
+}
+
+/// The point name in a CSUIndoorLoc capture file name: `ref_204_1_3500.pcap` → (`ref`,
+/// `204_1`); `None` for names of another shape.
+pub fn point_of_file(file: &str) -> Option<(bool, String)> {
+    let stem = file.rsplit(['/', '\\']).next()?.strip_suffix(".pcapng").or_else(|| file.rsplit(['/', '\\']).next()?.strip_suffix(".pcap"))?;
+    let (kind, rest) = stem.split_once('_')?;
+    let test = match kind {
+        "ref" => false,
+        "test" => true,
+        _ => return None,
+    };
+    let name = match rest.rsplit_once('_') {
+        Some((n, count)) if count.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() => n,
+        _ => rest,
+    };
+    Some((test, name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(point_of_file("data/ref/ref_204_1_3500.pcap"), Some((false, "204_1".into())));
+        assert_eq!(point_of_file("test_A203_2_100.pcapng"), Some((true, "A203_2".into())));
+        assert_eq!(point_of_file("lab_5000.pcap"), None);
+        assert_eq!(zone_of_name("269A_1"), "269A");
+        assert_eq!(zone_of_name("lobby"), "lobby");
+    }
+
+    #[test]
+    fn csv_tables() {
+        let mut a = PointTable::parse("location,x_m,y_m\n204_1,9.5,5.25\n204_2,10,5\n").unwrap();
+        let b = PointTable::parse("location,mac,RSSI,channel\n204_1,aa,-50,48\n").unwrap();
+        a.merge(&b);
+        assert_eq!(a.rows[0], PointRow { location: "204_1".into(), x: Some(9.5), y: Some(5.25), z: None, zone: None, rssi: Some(-50.0) });
+        assert_eq!(a.rows[1].rssi, None);
+        assert!(PointTable::parse("x,y\n1,2\n").unwrap_err().contains("location"));
+        assert!(PointTable::parse("location,x\np,abc\n").unwrap_err().contains("not a number"));
+    }
+}
