@@ -6,3 +6,4 @@ export * as runtime from './shell/runtime.js';
 export { EpWidget } from './shell/widget.js';
 export { EpWavelet } from './wavelet/ep-wavelet.js';
 export { EpCompress } from './compress/ep-compress.js';
+export { EpWifi } from './wifi/ep-wifi.js';

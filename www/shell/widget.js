@@ -81,17 +81,29 @@ export class EpWidget extends HTMLElement {
   /** Called after the user flips the CPU toggle; subclasses re-run their computation. */
   backendChanged() {}
 
-  #showStatus(s) {
-    const badge = this.shadowRoot.querySelector('.ep-badge');
+  /** What the badge says for engine status `s`: {path, text, title, toggle}. A widget whose
+   *  work never runs on the GPU overrides this so the badge does not claim it does. */
+  badge(s) {
     const gpu = s.path === 'gpu';
-    badge.dataset.path = s.path;
-    badge.textContent = gpu ? `WebGPU · ${s.adapter}` : 'CPU · WASM';
-    badge.title = gpu
-      ? `Running on the GPU through WebGPU (${s.timestamps ? 'timed with GPU timestamp queries' : 'timed with the wall clock'})`
-      : `Running on the CPU in WebAssembly${s.reason ? ` — ${s.reason}` : ''}`;
+    return {
+      path: s.path,
+      text: gpu ? `WebGPU · ${s.adapter}` : 'CPU · WASM',
+      title: gpu
+        ? `Running on the GPU through WebGPU (${s.timestamps ? 'timed with GPU timestamp queries' : 'timed with the wall clock'})`
+        : `Running on the CPU in WebAssembly${s.reason ? ` — ${s.reason}` : ''}`,
+      toggle: !!s.adapter || s.backend === 'cpu',
+    };
+  }
+
+  #showStatus(s) {
+    const el = this.shadowRoot.querySelector('.ep-badge');
+    const b = this.badge(s);
+    el.dataset.path = b.path;
+    el.textContent = b.text;
+    el.title = b.title;
     const box = this.shadowRoot.querySelector('.ep-force-cpu input');
     box.checked = s.backend === 'cpu';
-    box.parentElement.hidden = !s.adapter && s.backend !== 'cpu';
+    box.parentElement.hidden = !b.toggle;
   }
 
   setProgress(text) {

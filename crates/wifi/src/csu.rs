@@ -5,38 +5,39 @@
 
 use std::path::Path;
 
-use crate::data::{point_of_file, zone_of_name, PointInput, PointTable};
+use crate::data::{points_from_files, PointInput};
 
 /// Reads path `path` (1–5) of the dataset in `dir` into points with their captures.
 pub fn load(dir: &Path, path: u32) -> Result<Vec<PointInput>, String> {
-    let read_text = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
-    let mut points = Vec::new();
-    for (kind, test) in [("ref", false), ("test", true)] {
-        let loc = dir.join("locations");
-        let mut table = PointTable::parse(&read_text(&loc.join(format!("{kind}_coord_path{path}.csv")))?)?;
-        if let Ok(info) = read_text(&loc.join(format!("{kind}_path{path}.csv"))) {
-            table.merge(&PointTable::parse(&info)?);
-        }
-        let data = dir.join("data").join(kind);
-        let mut files: Vec<_> = std::fs::read_dir(&data).map_err(|e| format!("{}: {e}", data.display()))?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-        files.sort();
-        for f in files {
-            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let Some((t, location)) = point_of_file(name) else { continue };
-            let Some(row) = table.get(&location).filter(|_| t == test) else { continue };
-            let (Some(x), Some(y)) = (row.x, row.y) else { continue };
-            let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-            let capture = crate::capture::read(&bytes).map_err(|e| format!("{}: {e}", f.display()))?;
-            points.push(PointInput {
-                name: location.clone(),
-                zone: row.zone.clone().unwrap_or_else(|| zone_of_name(&location)),
-                test,
-                pos: [x, y, row.z.unwrap_or(0.0)],
-                rssi: row.rssi,
-                capture,
-            });
+    let mut tables = Vec::new();
+    for kind in ["ref", "test"] {
+        for t in [format!("{kind}_coord_path{path}.csv"), format!("{kind}_path{path}.csv")] {
+            let f = dir.join("locations").join(&t);
+            match std::fs::read_to_string(&f) {
+                Ok(text) => tables.push((t, text)),
+                Err(e) if t.contains("coord") => return Err(format!("{}: {e}", f.display())),
+                Err(_) => {} // RSSI tables are optional
+            }
         }
     }
+    // Only this path's points: the coordinate tables list them.
+    let mut files = Vec::new();
+    for kind in ["ref", "test"] {
+        let data = dir.join("data").join(kind);
+        let mut names: Vec<_> = std::fs::read_dir(&data).map_err(|e| format!("{}: {e}", data.display()))?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        names.sort();
+        for f in names {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let Some((_, location)) = crate::data::point_of_file(&name) else { continue };
+            let listed = tables.iter().any(|(t, text)| t.starts_with(kind) && t.contains("coord") && text.lines().any(|l| l.split(',').next() == Some(location.as_str())));
+            if listed {
+                files.push((name, std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?));
+            }
+        }
+    }
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let tables: Vec<(&str, &str)> = tables.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let (points, _notes) = points_from_files(&files, &tables)?;
     if points.is_empty() {
         return Err(format!("no captures of path {path} under {}", dir.display()));
     }

@@ -182,6 +182,9 @@ pub struct PointTable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointRow {
     pub location: String,
+    /// `Some(true)` for a test point, `Some(false)` for a reference point, `None` for both
+    /// (from a `split` column, or a table file named `ref_…`/`test_…`).
+    pub split: Option<bool>,
     pub x: Option<f32>,
     pub y: Option<f32>,
     pub z: Option<f32>,
@@ -190,16 +193,28 @@ pub struct PointRow {
 }
 
 impl PointTable {
+    /// [`PointTable::parse`] for a table file: a name starting `ref_` or `test_` sets the
+    /// split of rows that do not have one.
+    pub fn parse_named(file: &str, text: &str) -> Result<PointTable, String> {
+        let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+        let split = if base.starts_with("ref_") { Some(false) } else if base.starts_with("test_") { Some(true) } else { None };
+        let mut t = PointTable::parse(text).map_err(|e| format!("{base}: {e}"))?;
+        for r in &mut t.rows {
+            r.split = r.split.or(split);
+        }
+        Ok(t)
+    }
+
     /// Parses CSV text with a header row containing `location` and any of `x_m`/`x`,
-    /// `y_m`/`y`, `z_m`/`z`, `zone`, `rssi`. Rows of other tables with the same `location`
-    /// merge with [`PointTable::merge`].
+    /// `y_m`/`y`, `z_m`/`z`, `zone`, `rssi`, `split` (`ref`/`test`). Tables about the same
+    /// points combine with [`PointTable::absorb`].
     pub fn parse(text: &str) -> Result<PointTable, String> {
         let mut rd = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
         let head: Vec<String> = rd.headers().map_err(|e| format!("CSV header: {e}"))?.iter().map(|h| h.to_ascii_lowercase()).collect();
         let col = |names: &[&str]| head.iter().position(|h| names.contains(&h.as_str()));
         let loc = col(&["location", "point", "name", "file"]).ok_or("the CSV needs a `location` column")?;
         let (cx, cy, cz) = (col(&["x_m", "x"]), col(&["y_m", "y"]), col(&["z_m", "z"]));
-        let (czone, crssi) = (col(&["zone", "room"]), col(&["rssi"]));
+        let (czone, crssi, csplit) = (col(&["zone", "room"]), col(&["rssi"]), col(&["split", "set"]));
         let mut rows = Vec::new();
         for (i, rec) in rd.records().enumerate() {
             if i >= 100_000 {
@@ -213,8 +228,15 @@ impl PointTable {
                 }
             };
             let Some(location) = rec.get(loc).filter(|s| !s.is_empty()) else { continue };
+            let split = match csplit.and_then(|c| rec.get(c)).map(str::to_ascii_lowercase).as_deref() {
+                None | Some("") => None,
+                Some("ref" | "reference" | "train") => Some(false),
+                Some("test") => Some(true),
+                Some(other) => return Err(format!("CSV row {}: split `{other}` is not ref or test", i + 2)),
+            };
             rows.push(PointRow {
                 location: location.to_string(),
+                split,
                 x: num(cx)?,
                 y: num(cy)?,
                 z: num(cz)?,
@@ -225,24 +247,73 @@ impl PointTable {
         Ok(PointTable { rows })
     }
 
-    /// Fills missing fields of this table's rows from `other`'s rows of the same location.
-    pub fn merge(&mut self, other: &PointTable) {
-        for r in &mut self.rows {
-            if let Some(o) = other.rows.iter().find(|o| o.location == r.location) {
-                r.x = r.x.or(o.x);
-                r.y = r.y.or(o.y);
-                r.z = r.z.or(o.z);
-                r.rssi = r.rssi.or(o.rssi);
-                if r.zone.is_none() {
-                    r.zone.clone_from(&o.zone);
+    /// Adds `other`'s rows: a row about a point already here (same location, compatible
+    /// split) fills that row's missing fields; others are appended.
+    pub fn absorb(&mut self, other: PointTable) {
+        for o in other.rows {
+            let same = |r: &&mut PointRow| r.location == o.location && (r.split.is_none() || o.split.is_none() || r.split == o.split);
+            match self.rows.iter_mut().find(|r| same(r)) {
+                Some(r) => {
+                    r.split = r.split.or(o.split);
+                    r.x = r.x.or(o.x);
+                    r.y = r.y.or(o.y);
+                    r.z = r.z.or(o.z);
+                    r.rssi = r.rssi.or(o.rssi);
+                    if r.zone.is_none() {
+                        r.zone = o.zone;
+                    }
                 }
+                None => self.rows.push(o),
             }
         }
     }
 
-    pub fn get(&self, location: &str) -> Option<&PointRow> {
-        self.rows.iter().find(|r| r.location == location)
+    /// The row about `location` for the given split.
+    pub fn get(&self, location: &str, test: bool) -> Option<&PointRow> {
+        self.rows.iter().find(|r| r.location == location && r.split.is_none_or(|s| s == test))
     }
+}
+
+/// Points from capture files named `ref_<location>[_<n>].pcap` / `test_<location>…` and
+/// location tables (see [`PointTable`]). Files of another name, or without a table row with
+/// x and y, are skipped with a note; unreadable files are errors naming the file. Points come
+/// out sorted (reference first, then by name).
+pub fn points_from_files(files: &[(&str, &[u8])], tables: &[(&str, &str)]) -> Result<(Vec<PointInput>, Vec<String>), String> {
+    let mut table = PointTable::default();
+    for (name, text) in tables {
+        table.absorb(PointTable::parse_named(name, text)?);
+    }
+    let mut notes = Vec::new();
+    let mut points = Vec::new();
+    for (file, bytes) in files {
+        let Some((test, location)) = point_of_file(file) else {
+            notes.push(format!("{file}: not named ref_<point>….pcap or test_<point>….pcap; skipped"));
+            continue;
+        };
+        let Some(row) = table.get(&location, test) else {
+            notes.push(format!("{file}: no row for {location} in the tables; skipped"));
+            continue;
+        };
+        let (Some(x), Some(y)) = (row.x, row.y) else {
+            notes.push(format!("{file}: {location} has no x/y in the tables; skipped"));
+            continue;
+        };
+        let capture = crate::capture::read(bytes).map_err(|e| format!("{file}: {e}"))?;
+        if let Some(why) = &capture.stats.stopped {
+            notes.push(format!("{file}: {why}"));
+        }
+        points.push(PointInput {
+            name: location.clone(),
+            zone: row.zone.clone().unwrap_or_else(|| zone_of_name(&location)),
+            test,
+            pos: [x, y, row.z.unwrap_or(0.0)],
+            rssi: row.rssi,
+            capture,
+        });
+    }
+    // Results must not depend on the order files arrive in (ties in kNN break by index).
+    points.sort_by(|a, b| (a.test, &a.name).cmp(&(b.test, &b.name)));
+    Ok((points, notes))
 }
 
 /// The zone of a CSUIndoorLoc point name: the room before the last underscore (`A203_2` →
@@ -286,11 +357,16 @@ mod tests {
 
     #[test]
     fn csv_tables() {
-        let mut a = PointTable::parse("location,x_m,y_m\n204_1,9.5,5.25\n204_2,10,5\n").unwrap();
-        let b = PointTable::parse("location,mac,RSSI,channel\n204_1,aa,-50,48\n").unwrap();
-        a.merge(&b);
-        assert_eq!(a.rows[0], PointRow { location: "204_1".into(), x: Some(9.5), y: Some(5.25), z: None, zone: None, rssi: Some(-50.0) });
+        let mut a = PointTable::parse_named("ref_coord_path1.csv", "location,x_m,y_m\n204_1,9.5,5.25\n204_2,10,5\n").unwrap();
+        a.absorb(PointTable::parse_named("ref_path1.csv", "location,mac,RSSI,channel\n204_1,aa,-50,48\n").unwrap());
+        a.absorb(PointTable::parse_named("test_coord_path1.csv", "location,x_m,y_m\n204_1,9.6,5.5\n").unwrap());
+        assert_eq!(a.rows[0], PointRow { location: "204_1".into(), split: Some(false), x: Some(9.5), y: Some(5.25), z: None, zone: None, rssi: Some(-50.0) });
         assert_eq!(a.rows[1].rssi, None);
+        assert_eq!(a.get("204_1", true).unwrap().x, Some(9.6));
+        assert_eq!(a.get("204_2", true), None);
+        let b = PointTable::parse("location,x,y,zone,split\np,1,2,kitchen,test\n").unwrap();
+        assert_eq!((b.rows[0].split, b.rows[0].zone.as_deref()), (Some(true), Some("kitchen")));
+        assert!(PointTable::parse("location,split\np,later\n").unwrap_err().contains("split"));
         assert!(PointTable::parse("x,y\n1,2\n").unwrap_err().contains("location"));
         assert!(PointTable::parse("location,x\np,abc\n").unwrap_err().contains("not a number"));
     }

@@ -12,8 +12,8 @@
 //! subcarriers) and a random receiver gain, and is quantised to int16 I/Q — then goes through
 //! the same sanitisation as real captures.
 //!
-//! Scenes: `office` (2-D, 12 m × 8 m, four offices, a corridor, two labs; three sniffers) and
-//! `home` (3-D, 10 m × 8 m, two storeys of 3 m; three rooms down, four up; stairs).
+//! Scenes: `office` (2-D, 12 m × 8 m, four offices, a corridor, two labs; five sniffers) and
+//! `home` (3-D, 10 m × 8 m, two storeys of 3 m; three rooms down, four up; stairs; five sniffers on both storeys).
 
 use std::f32::consts::{PI, TAU};
 
@@ -455,6 +455,6 @@ mod tests {
         assert_eq!(a.train.samples.len(), 40);
         assert_eq!(a.test.samples.len(), 20);
         assert_eq!(a.train.samples[5].csi, b.train.samples[5].csi);
-        assert_eq!(a.train.samples[0].csi.len(), 3 * 2 * 52);
+        assert_eq!(a.train.samples[0].csi.len(), 5 * 2 * 52);
     }
 }
