@@ -72,42 +72,32 @@ pub fn pcodec_load(tables: &[u8], g_a: &[u8], g_s: &[u8], h_a: &[u8], h_s: &[u8]
     to_js(&info)
 }
 
-/// What [`on_engine`] runs.
-enum Job<'a> {
-    Analyze(&'a Image),
-    Synthesize(&'a Tensor, u32, u32),
-}
-
-enum Out {
-    Latents(Tensor, Tensor),
-    Image(Image),
-}
-
-async fn run_job(model: &Model, job: &Job<'_>, engine: Engine<'_>) -> Result<Out, pcodec::Error> {
-    Ok(match *job {
-        Job::Analyze(img) => {
-            let (y, z) = pcodec::analyze(model, img, engine).await?;
-            Out::Latents(y, z)
+/// Runs `$call` (an expression that uses `$engine: Engine` and gives a future of a
+/// `Result<_, pcodec::Error>`) on the GPU when the runtime has one — falling back to tract on
+/// the CPU when the GPU fails and the backend allows it — else on the CPU. Evaluates to the
+/// output, the path that ran and the GPU error that caused a fallback.
+macro_rules! on_engine {
+    ($model:expr, |$engine:ident| $call:expr) => {{
+        let rt = rt();
+        let mut fallback = None;
+        let mut done = None;
+        if let Exec::Gpu(g) = rt.exec().await.map_err(err)? {
+            let gm = gpu_model(&g, $model);
+            let $engine = Engine::Gpu(&gm);
+            match $call.await {
+                Ok(v) => done = Some(v),
+                Err(e) if rt.may_fall_back() => fallback = Some(e.to_string()),
+                Err(e) => return Err(err(e)),
+            }
         }
-        Job::Synthesize(y, w, h) => Out::Image(pcodec::synthesize(model, y, w, h, engine).await?),
-    })
-}
-
-/// Runs `job` on the GPU when the runtime has one (falling back to tract on the CPU when the
-/// GPU fails and the backend allows it), else on the CPU. Returns the output, the path that
-/// ran and the GPU error that caused a fallback.
-async fn on_engine(model: &Model, job: Job<'_>) -> Result<(Out, &'static str, Option<String>), JsError> {
-    let rt = rt();
-    let mut fallback = None;
-    if let Exec::Gpu(g) = rt.exec().await.map_err(err)? {
-        let gm = gpu_model(&g, model);
-        match run_job(model, &job, Engine::Gpu(&gm)).await {
-            Ok(v) => return Ok((v, "gpu", None)),
-            Err(e) if rt.may_fall_back() => fallback = Some(e.to_string()),
-            Err(e) => return Err(err(e)),
+        match done {
+            Some(v) => (v, "gpu", None),
+            None => {
+                let $engine = Engine::Cpu;
+                ($call.await.map_err(err)?, "cpu", fallback)
+            }
         }
-    }
-    Ok((run_job(model, &job, Engine::Cpu).await.map_err(err)?, "cpu", fallback))
+    }};
 }
 
 #[derive(Serialize)]
@@ -128,7 +118,7 @@ pub async fn pcodec_encode(rgba: Vec<u8>, width: u32, height: u32) -> Result<JsV
     let model = model()?;
     let img = Image::from_rgba(width, height, &rgba).map_err(err)?;
     let sw = Stopwatch::start();
-    let (Out::Latents(y, z), path, fallback) = on_engine(&model, Job::Analyze(&img)).await? else { unreachable!("analysis gives latents") };
+    let ((y, z), path, fallback) = on_engine!(&model, |engine| pcodec::analyze(&model, &img, engine));
     let analysis_ms = sw.ms();
     let sw = Stopwatch::start();
     let stream = pcodec::encode_latents(&model, width, height, &y, &z).map_err(err)?;
@@ -209,7 +199,7 @@ pub async fn pcodec_decode(handle: u32, bytes: u32) -> Result<JsValue, JsError> 
     let latents_ms = sw.ms();
     let (w, h) = (d.header.width, d.header.height);
     let sw = Stopwatch::start();
-    let (Out::Image(img), path, fallback) = on_engine(&model, Job::Synthesize(&y, w, h)).await? else { unreachable!("synthesis gives an image") };
+    let (img, path, fallback) = on_engine!(&model, |engine| pcodec::synthesize(&model, &y, w, h, engine));
     let out = Decoded { width: w, height: h, bytes, symbols: d.symbols_at(bytes), path, fallback, latents_ms, synthesis_ms: sw.ms() };
     rgba_result(&out, &img)
 }

@@ -328,8 +328,5 @@ pub async fn spiht_decode(stream: Vec<u8>, max_bytes: u32) -> Result<JsValue, Js
         decode_ms,
         inverse_ms,
     };
-    let js = to_js(&out)?;
-    js_sys::Reflect::set(&js, &"rgba".into(), &js_sys::Uint8ClampedArray::from(&img.to_rgba()[..]).into())
-        .map_err(|_| JsError::new("could not attach pixels"))?;
-    Ok(js)
+    codec::rgba_result(&out, &img)
 }

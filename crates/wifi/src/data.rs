@@ -370,4 +370,22 @@ mod tests {
         assert!(PointTable::parse("x,y\n1,2\n").unwrap_err().contains("location"));
         assert!(PointTable::parse("location,x\np,abc\n").unwrap_err().contains("not a number"));
     }
+
+    #[test]
+    fn hostile_tables_give_errors_not_panics() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let good = "location,x_m,y_m,zone,rssi,split\n204_1,9.5,5.25,204,-50,ref\n";
+        let alphabet = b",\n\r\"x_m0123456789.-elocationsplitrefNaN\xff\x00 ";
+        for i in 0..3000 {
+            let mut b: Vec<u8> = if i % 2 == 0 { good.as_bytes().to_vec() } else { Vec::new() };
+            for _ in 0..rng.random_range(0..40) {
+                let at = rng.random_range(0..=b.len());
+                b.insert(at, alphabet[rng.random_range(0..alphabet.len())]);
+            }
+            let text = String::from_utf8_lossy(&b).into_owned();
+            let _ = PointTable::parse(&text);
+            let _ = points_from_files(&[("ref_204_1_1.pcap", &b)], &[("ref_t.csv", &text)]);
+        }
+    }
 }
