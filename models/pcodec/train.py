@@ -77,7 +77,8 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--lmbda", type=float, default=0.018)
-    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--lr", type=float, default=None,
+                    help="learning rate (default 3e-4); given when resuming, it replaces the checkpoint's")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--m", type=int, default=96)
     ap.add_argument("--save-every", type=int, default=200)
@@ -90,7 +91,7 @@ def main():
     last = os.path.join(args.ckpt, "last.pt")
 
     model = Codec(args.n, args.m)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr or 3e-4)
     step = 0
     rng = random.Random(0)
     if os.path.exists(last):
@@ -100,7 +101,10 @@ def main():
         step = ck["step"]
         rng.setstate(ck["rng"])
         torch.set_rng_state(ck["torch_rng"])
-        print(f"resumed at step {step}", flush=True)
+        if args.lr is not None:
+            for g in opt.param_groups:
+                g["lr"] = args.lr
+        print(f"resumed at step {step}, lr {opt.param_groups[0]['lr']:g}", flush=True)
     print(f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
     train = load_images(os.path.join(DATA, "photos-train"))
