@@ -278,7 +278,7 @@ export class EpWifi extends EpWidget {
     body.replaceChildren(...rows.map((r) => {
       const tr = document.createElement('tr');
       if (r.key === MAIN) tr.className = 'wf-main';
-      for (const v of [r.method, r.supervision, fmtPct(r.metrics.zoneAccuracy ?? r.metrics.zone_accuracy), fmtM(r.metrics.medianM ?? r.metrics.median_m), fmtM(r.metrics.meanM ?? r.metrics.mean_m)]) {
+      for (const v of [r.method, r.supervision, fmtPct(r.metrics.zone_accuracy), fmtM(r.metrics.median_m), fmtM(r.metrics.mean_m)]) {
         const td = document.createElement('td');
         td.textContent = v;
         tr.append(td);
@@ -292,8 +292,8 @@ export class EpWifi extends EpWidget {
     const note = this.#q('.wf-chart-note');
     if (this.#run) {
       const o = this.#run.outcome;
-      note.textContent = `k-means with one cluster per zone; purity on test samples ${fmtPct(o.clusterPurity ?? o.cluster_purity)}. `
-        + `${o.labelledSamples ?? o.labelled_samples} labelled samples; trained in ${(this.#run.trainMs / 1000).toFixed(1)} s.`;
+      note.textContent = `k-means with one cluster per zone; purity on test samples ${fmtPct(o.cluster_purity)}. `
+        + `${o.labelled_samples} labelled samples; trained in ${(this.#run.trainMs / 1000).toFixed(1)} s.`;
     } else note.textContent = '';
   }
 

@@ -2,11 +2,10 @@
 //! or the user's captures and tables); training runs in chunks so the worker can report
 //! progress and hear "cancel" between them.
 
-use edgeplay_wifi::baselines::{floor_centre, knn_fingerprint, rssi_only, zone_classifier};
-use edgeplay_wifi::compare::K;
+use edgeplay_wifi::compare;
 use edgeplay_wifi::data::points_from_files;
-use edgeplay_wifi::eval::{score, Metrics, Prediction};
-use edgeplay_wifi::features::{Features, Inputs};
+use edgeplay_wifi::eval::{Metrics, Prediction};
+use edgeplay_wifi::features::Inputs;
 use edgeplay_wifi::wicluster::{Config, Trainer};
 use edgeplay_wifi::{sim, Dataset};
 use serde::Serialize;
@@ -63,7 +62,7 @@ struct Summary<'a> {
 #[serde(rename_all = "camelCase")]
 struct Row {
     method: String,
-    supervision: &'static str,
+    supervision: String,
     metrics: Metrics,
     prediction: Prediction,
 }
@@ -157,16 +156,11 @@ impl WifiSession {
     pub fn baselines(&self, inputs: &str) -> Result<JsValue, JsError> {
         let ds = &self.ds;
         let inp = if inputs == "csi+rssi" && ds.has_rssi() { Inputs::CsiRssi } else { Inputs::Csi };
-        let f = Features::new(ds, inp);
-        let mut rows = Vec::new();
-        let mut push = |method: String, supervision, p: Prediction| rows.push(Row { method, supervision, metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
-        let tag = if inp == Inputs::CsiRssi { "CSI + RSSI" } else { "CSI" };
-        push(format!("kNN fingerprint, k={K} ({tag})"), "precise coordinates (upper bound)", knn_fingerprint(ds, &f, K));
-        push(format!("zone classifier k={K} + zone centre ({tag})"), "zone labels + sketch", zone_classifier(ds, &f, K));
-        if let Some(p) = rssi_only(ds, 3) {
-            push("RSSI only, k=3".into(), "precise coordinates", p);
-        }
-        push("floor centre (no measurement)".into(), "sketch", floor_centre(ds));
+        let rows: Vec<Row> = compare::baselines(ds, inp)
+            .into_iter()
+            .chain(compare::reference_rows(ds))
+            .map(|r| Row { method: r.method, supervision: r.supervision, metrics: r.metrics, prediction: r.prediction })
+            .collect();
         to_js(&rows)
     }
 }

@@ -48,17 +48,9 @@ pub fn compare(ds: &Dataset, cfg: &Config, progress: &mut dyn FnMut(Progress) ->
         }
     }
     for &inp in &inputs {
-        let f = Features::new(ds, inp);
-        let p = knn_fingerprint(ds, &f, K);
-        rows.push(Row { method: format!("kNN fingerprint, k={K} ({})", label(inp)), supervision: "precise coordinates (upper bound)".into(), metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
-        let p = zone_classifier(ds, &f, K);
-        rows.push(Row { method: format!("zone classifier k={K} + zone centre ({})", label(inp)), supervision: "zone labels + sketch".into(), metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
+        rows.extend(baselines(ds, inp));
     }
-    if let Some(p) = rssi_only(ds, 3) {
-        rows.push(Row { method: "RSSI only, k=3".into(), supervision: "precise coordinates".into(), metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
-    }
-    let p = floor_centre(ds);
-    rows.push(Row { method: "floor centre (no measurement)".into(), supervision: "sketch".into(), metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
+    rows.extend(reference_rows(ds));
     Ok(Report {
         dataset: ds.name.clone(),
         simulated: ds.simulated,
@@ -68,6 +60,28 @@ pub fn compare(ds: &Dataset, cfg: &Config, progress: &mut dyn FnMut(Progress) ->
         rows,
         wicluster: main.expect("at least one input set"),
     })
+}
+
+/// The baselines on one input set: kNN fingerprinting and zone classifier on those features,
+/// the precise-coordinate and zone-label baselines of [`reference_rows`] do not use them.
+pub fn baselines(ds: &Dataset, inp: Inputs) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut push = |method: String, supervision: &str, p: Prediction| rows.push(Row { method, supervision: supervision.into(), metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
+    let f = Features::new(ds, inp);
+    push(format!("kNN fingerprint, k={K} ({})", label(inp)), "precise coordinates (upper bound)", knn_fingerprint(ds, &f, K));
+    push(format!("zone classifier k={K} + zone centre ({})", label(inp)), "zone labels + sketch", zone_classifier(ds, &f, K));
+    rows
+}
+
+/// The baselines that do not depend on the input set.
+pub fn reference_rows(ds: &Dataset) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if let Some(p) = rssi_only(ds, 3) {
+        rows.push(Row { method: "RSSI only, k=3".into(), supervision: "precise coordinates".into(), metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
+    }
+    let p = floor_centre(ds);
+    rows.push(Row { method: "floor centre (no measurement)".into(), supervision: "sketch".into(), metrics: score(&ds.test.groups, &p, ds.dims), prediction: p });
+    rows
 }
 
 fn label(i: Inputs) -> &'static str {
