@@ -14,10 +14,13 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/edgeplay-xdg}"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 export EDGEPLAY_REQUIRE_GPU=1 EDGEPLAY_REQUIRE_TOOLS=1
 
+# Native tests and the CLI: optimised, but without (thin) LTO and with more codegen units —
+# linking every test binary with LTO cost minutes on 2 cores. The published numbers and the
+# wasm build use the plain release profile (results do not depend on it: no fast-math).
 say "cargo test (native; GPU kernels on lavapipe)"
-cargo test --workspace --release
+CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo test --workspace --release
 say "building the edgeplay CLI"
-cargo build --release -p edgeplay-cli
+CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo build --release -p edgeplay-cli
 say "progressive codec pipeline smoke test (train a few steps → ONNX → Rust encode/decode)"
 bash scripts/pcodec-smoke.sh
 say "trunk build (wasm32 + wasm-bindgen) and the embeddable package"

@@ -1,5 +1,6 @@
 //! `edgeplay`: the command-line face of the same crates the playground runs in WebAssembly.
 
+mod nas;
 mod rd;
 mod wifi;
 
@@ -85,6 +86,63 @@ enum Cmd {
     Csi {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// DONNA-style hardware-aware search on the NATS-Bench table: predictor Kendall τ per
+    /// feature set, the searched front's mean accuracy gap; `--measure`: this machine's
+    /// latency table; `--proxies OUT`: NASWOT of the whole space.
+    Nas {
+        /// NATS-Bench CSV export, or the compact table the page ships.
+        #[arg(long, default_value = "www/nas/data/nats.bin")]
+        data: PathBuf,
+        /// NASWOT scores of the whole space (written by --proxies).
+        #[arg(long, default_value = "www/nas/data/naswot.f32")]
+        naswot: PathBuf,
+        /// cifar10, cifar100 or imagenet16
+        #[arg(long, default_value = "cifar10")]
+        dataset: String,
+        /// True accuracies the predictor starts from.
+        #[arg(long, default_value_t = 40)]
+        samples: usize,
+        /// True accuracies looked up in all (predictor samples + searched architectures).
+        #[arg(long, default_value_t = 156)]
+        budget: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Cost objective: macs or params.
+        #[arg(long, default_value = "macs")]
+        cost: String,
+        /// Use the table's own accuracies instead of the predictor.
+        #[arg(long)]
+        oracle: bool,
+        /// Optimism of the search: predicted mean + EXPLORE × the forest's spread.
+        #[arg(long, default_value_t = 0.0)]
+        explore: f64,
+        /// NSGA-II population.
+        #[arg(long, default_value_t = 64)]
+        population: usize,
+        /// NSGA-II generations per round.
+        #[arg(long, default_value_t = 30)]
+        generations: usize,
+        /// Architectures looked up after each round.
+        #[arg(long, default_value_t = 10)]
+        per_round: usize,
+        /// Measure this machine's latency table (GPU unless --backend cpu).
+        #[arg(long)]
+        measure: bool,
+        /// Timing repetitions (median) for --measure.
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// Whole networks timed to check the table's sums (--measure).
+        #[arg(long, default_value_t = 20)]
+        check: usize,
+        /// Measure NASWOT for all 15,625 cells into this file.
+        #[arg(long)]
+        proxies: Option<PathBuf>,
+        /// Write the accuracy table (--data) in the page's compact form to this file.
+        #[arg(long)]
+        write_table: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -247,6 +305,18 @@ async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> 
             }
         }
         Cmd::Csi { files, json } => csi_summary(&files, json)?,
+        Cmd::Nas { data, naswot, dataset, samples, budget, seed, cost, oracle, explore, population, generations, per_round, measure, reps, check, proxies, write_table, json } => {
+            if let Some(out) = write_table {
+                std::fs::write(&out, nas::load_bench(&data)?.to_bytes())?;
+                println!("wrote {}", out.display());
+            } else if let Some(out) = proxies {
+                nas::proxies(&data, &out)?
+            } else if measure {
+                nas::measure(rt, &dataset, reps, check, seed, json).await?
+            } else {
+                nas::run(&data, &naswot, &dataset, samples, budget, seed, &cost, oracle, explore, (population, generations, per_round), json)?
+            }
+        }
         Cmd::Wifi { data, path, sim, seed, labelled, steps, csi_noise, json } => wifi::run(&data, path, sim.as_deref(), seed, labelled, steps, csi_noise, json)?,
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
         Cmd::Bench { what: Bench::Pcodec { images, bpp, reps } } => bench_pcodec(rt, &load_model(model_dir)?, &expand_images(&images)?, bpp, reps).await?,

@@ -9,6 +9,12 @@ use crate::{Error, Tensor};
 
 /// Runs `graph` on `input`.
 pub fn run(graph: &Graph, input: &Tensor) -> Result<Tensor, Error> {
+    run_probed(graph, input, &mut |_, _| {})
+}
+
+/// Runs `graph` on `input` and shows every layer's output to `probe` (layer index, value)
+/// as soon as it is computed — for measurements of intermediate activations.
+pub fn run_probed(graph: &Graph, input: &Tensor, probe: &mut dyn FnMut(usize, &Tensor)) -> Result<Tensor, Error> {
     if input.c != graph.in_channels {
         return Err(Error::Shape(format!("input has {} channels, graph expects {}", input.c, graph.in_channels)));
     }
@@ -34,12 +40,14 @@ pub fn run(graph: &Graph, input: &Tensor) -> Result<Tensor, Error> {
             }
             Op::Gdn { inverse, beta, gamma } => gdn(*inverse, beta, gamma, x),
             Op::Unary(u) => Tensor { c: x.c, h: x.h, w: x.w, data: x.data.iter().map(|&v| unary(*u, v)).collect() },
+            &Op::AvgPool { k, stride, pad } => avg_pool(k, stride, pad, x, h, w),
             Op::Binary(b) => {
                 let y = vals[l.inputs[1]].as_ref().expect("inputs computed before use");
                 let data = x.data.iter().zip(&y.data).map(|(&a, &b2)| binary(*b, a, b2)).collect();
                 Tensor { c: x.c, h: x.h, w: x.w, data }
             }
         };
+        probe(i, &out);
         vals[i + 1] = Some(out);
         for &v in &l.inputs {
             if last[v] == i && v != 0 {
@@ -149,6 +157,31 @@ fn conv_transpose(cv: &Conv, x: &Tensor, o: &mut Tensor) {
             }
         }
     }
+}
+
+/// Mean over the window's in-image pixels, summed row by row in a fixed order.
+fn avg_pool(k: usize, s: usize, p: usize, x: &Tensor, oh: usize, ow: usize) -> Tensor {
+    let mut o = Tensor::zeros(x.c, oh, ow);
+    for c in 0..x.c {
+        let src = &x.data[c * x.h * x.w..(c + 1) * x.h * x.w];
+        for oy in 0..oh {
+            let y0 = (oy * s).saturating_sub(p);
+            let y1 = (oy * s + k - p).min(x.h);
+            for ox in 0..ow {
+                let x0 = (ox * s).saturating_sub(p);
+                let x1 = (ox * s + k - p).min(x.w);
+                let mut acc = 0f32;
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        acc += src[iy * x.w + ix];
+                    }
+                }
+                let n = ((y1 - y0) * (x1 - x0)).max(1);
+                o.data[(c * oh + oy) * ow + ox] = acc / n as f32;
+            }
+        }
+    }
+    o
 }
 
 fn gdn(inverse: bool, beta: &[f32], gamma: &[f32], x: &Tensor) -> Tensor {

@@ -12,6 +12,7 @@ pub const CONV: &str = include_str!("shaders/conv.wgsl");
 pub const GDN: &str = include_str!("shaders/gdn.wgsl");
 pub const UNARY: &str = include_str!("shaders/unary.wgsl");
 pub const BINARY: &str = include_str!("shaders/binary.wgsl");
+pub const POOL: &str = include_str!("shaders/pool.wgsl");
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -105,7 +106,7 @@ impl GpuGraph {
         let limit = gpu.device().limits().max_compute_workgroups_per_dimension as usize;
         for s in &shapes {
             gpu.check_storage_size("nn activation", (s[0] * s[1] * s[2] * 4) as u64)?;
-            if s[2].div_ceil(8) > limit || s[1].div_ceil(8) > limit || s[0].div_ceil(4) > limit {
+            if s[2].div_ceil(8) > limit || s[1].div_ceil(8) > limit || s[0] > limit {
                 return Err(edgeplay_gpu::GpuError::TooLarge { what: "nn dispatch", needed: s[1].max(s[2]) as u64, limit: limit as u64 }.into());
             }
         }
@@ -171,6 +172,25 @@ impl GpuGraph {
                             let u = gpu.uniform("edgeplay.nn.unary.params", &params);
                             let bind = gpu.bind(&pipe, &[src, &dst, &u]);
                             (pipe, bind, linear_groups(n, 1))
+                        }
+                        &Op::AvgPool { k, stride, pad } => {
+                            let pipe = gpu.pipeline("edgeplay.nn.pool", POOL, "avg_pool");
+                            let params = ConvParams {
+                                cin: ic as u32,
+                                cout: c as u32,
+                                k: k as u32,
+                                stride: stride as u32,
+                                pad: pad as u32,
+                                relu: 0,
+                                ih: ih as u32,
+                                iw: iw as u32,
+                                oh: h as u32,
+                                ow: w as u32,
+                                _p: [0; 2],
+                            };
+                            let u = gpu.uniform("edgeplay.nn.pool.params", &params);
+                            let bind = gpu.bind(&pipe, &[src, &dst, &u]);
+                            (pipe, bind, ((w as u32).div_ceil(8), (h as u32).div_ceil(8), c as u32))
                         }
                         Op::Binary(b) => {
                             let pipe = gpu.pipeline("edgeplay.nn.binary", BINARY, "binary");

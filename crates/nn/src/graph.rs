@@ -73,6 +73,15 @@ pub enum Op {
     Unary(Unary),
     /// Two tensors of the same shape.
     Binary(Binary),
+    /// Average pooling over a `k` x `k` window with symmetric zero padding that is not
+    /// counted (PyTorch's `count_include_pad=False`): each output is the mean of the window's
+    /// pixels that lie inside the image.
+    AvgPool { k: usize, stride: usize, pad: usize },
+}
+
+/// Output length of a `k`-window with `stride` and `pad` over `n`, if not empty.
+pub(crate) fn window_out(n: usize, k: usize, stride: usize, pad: usize) -> Option<usize> {
+    (n + 2 * pad).checked_sub(k).map(|v| v / stride.max(1) + 1)
 }
 
 #[derive(Clone, Debug)]
@@ -116,6 +125,16 @@ impl Graph {
                     ins[0]
                 }
                 Op::Unary(_) => ins[0],
+                &Op::AvgPool { k, stride, pad } => {
+                    let [c, ih, iw] = ins[0];
+                    if k == 0 || stride == 0 || pad >= k {
+                        return Err(Error::Shape(format!("layer {i}: pool k={k} stride={stride} pad={pad}")));
+                    }
+                    match (window_out(ih, k, stride, pad), window_out(iw, k, stride, pad)) {
+                        (Some(oh), Some(ow)) => [c, oh, ow],
+                        _ => return Err(Error::Shape(format!("layer {i}: input {ih}x{iw} smaller than the pool window"))),
+                    }
+                }
                 Op::Binary(_) => {
                     if ins[0] != ins[1] {
                         return Err(Error::Shape(format!("layer {i}: {:?} vs {:?}", ins[0], ins[1])));
