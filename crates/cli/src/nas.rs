@@ -88,7 +88,7 @@ pub fn run(data: &Path, naswot_path: &Path, ds: &str, samples: usize, budget: us
             taus.push(TauRow { features: set.name(), model: model.name(), samples, kendall_tau: kendall_tau(&p, &acc) });
         }
     }
-    // Zero-shot: the raw measurements themselves.
+    // The search fits its predictor on all feature sets together.
     let table = std::sync::Arc::new(features(Features::All, net, Some(&nw)));
     let (population, generations, per_round) = tune;
     let cfg = SearchConfig { samples, budget, seed, explore, population, generations, per_round, ..SearchConfig::default() };

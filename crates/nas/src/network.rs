@@ -220,7 +220,7 @@ pub fn cost(cell: &Cell, cfg: NetConfig, live_only: bool) -> Cost {
 mod tests {
     use super::*;
 
-    /// NATS-Bench (Dong et al., TPAMI 2021, Table 3) gives the topology space's ranges: CIFAR-10
+    /// NATS-Bench (Dong et al., TPAMI 2021) gives the topology space's ranges: CIFAR-10
     /// 7.78–220.11 MFLOPs and 0.073–1.532 MB of parameters; ImageNet16-120 1.95–55.03 MFLOPs.
     #[test]
     fn cost_matches_nats_bench_ranges() {

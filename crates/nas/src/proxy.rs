@@ -60,7 +60,8 @@ pub fn crops(side: usize, count: usize) -> Vec<Tensor> {
 }
 
 /// Settings of the NASWOT measurement: a reduced network (fewer channels and cells than the
-/// trained one keeps it to ~10 ms per architecture natively) on `batch` crops.
+/// trained one: about 0.19 s per architecture natively on this project's 2-core machine, 1,223 s for
+/// the 6,466 isomorphism classes) on `batch` crops.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ProxyConfig {
     pub net: NetConfig,
