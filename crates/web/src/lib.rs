@@ -10,6 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod codec;
+mod nas;
 mod wifi;
 pub use codec::*;
 
