@@ -7,3 +7,4 @@ export { EpWidget } from './shell/widget.js';
 export { EpWavelet } from './wavelet/ep-wavelet.js';
 export { EpCompress } from './compress/ep-compress.js';
 export { EpWifi } from './wifi/ep-wifi.js';
+export { EpNas } from './nas/ep-nas.js';
