@@ -129,6 +129,18 @@ for (const mode of MODES) {
       const edges = await page.locator('ep-nas .nas-diagram path[marker-end]').count();
       assert.equal(edges, 6);
       assert.match(await page.locator('ep-nas .nas-arch').textContent(), /^\|[a-z_0-9x]+~0\|\+\|/);
+      // Keyboard: the arrows step along the found front.
+      await page.mouse.move(0, 0);
+      await page.locator('ep-nas .nas-plot').focus();
+      await page.keyboard.press('Home'); // no effect
+      await page.keyboard.press('ArrowLeft');
+      const t1 = await page.locator('ep-nas .nas-cell-title').textContent();
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForTimeout(200);
+      const t2 = await page.locator('ep-nas .nas-cell-title').textContent();
+      assert.match(t2, /pinned.*found front/);
+      assert.notEqual(t1, before);
     });
 
     it('recomputes a NASWOT score here equal to the shipped one', async () => {

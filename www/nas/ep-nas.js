@@ -90,7 +90,7 @@ export class EpNas extends EpWidget {
     this.#check = int('check', 2, 50, 6);
     const reps = int('reps', 1, 50, 0);
     if (reps) this.#reps = { gpu: reps, cpu: reps };
-    this.#animate = a('animate') !== 'off';
+    this.#animate = a('animate') !== 'off' && !matchMedia('(prefers-reduced-motion: reduce)').matches;
     const el = document.createElement('div');
     el.className = 'nas';
     el.innerHTML = `
@@ -131,8 +131,8 @@ export class EpNas extends EpWidget {
         </figure>
         <aside class="nas-cell">
           <div class="nas-cell-title ep-hint">Hover or click a point</div>
-          <svg class="nas-diagram" viewBox="0 0 310 150" role="img" aria-label="cell diagram"></svg>
-          <p class="ep-hint nas-diagram-note">Edges run from lower to higher nodes; a node sums its inputs. Dashed: <em>none</em>, or not on a path from input to output.</p>
+          <svg class="nas-diagram" viewBox="0 0 310 150" role="img" aria-label="cell diagram" hidden></svg>
+          <p class="ep-hint nas-diagram-note" hidden>Edges run from lower to higher nodes; a node sums its inputs. Dashed: <em>none</em>, or not on a path from input to output.</p>
           <dl class="ep-stats nas-cell-stats"></dl>
           <button type="button" class="ep-chip nas-naswot" hidden title="Run the NASWOT proxy for this architecture here (wasm CPU) and compare with the shipped score">Recompute NASWOT here</button>
           <span class="nas-naswot-out ep-hint"></span>
@@ -163,9 +163,27 @@ export class EpNas extends EpWidget {
     el.querySelector('.nas-seed').addEventListener('change', (e) => { this.#seed = Math.max(0, parseInt(e.target.value, 10) || 0); e.target.value = this.#seed; });
     el.querySelector('.nas-animate').addEventListener('change', (e) => { this.#animate = e.target.checked; });
     el.querySelector('.nas-run').addEventListener('click', () => this.#runSearch());
-    el.querySelector('.nas-cancel').addEventListener('click', () => this.#stop());
+    el.querySelector('.nas-cancel').addEventListener('click', () => {
+      if (this.#measuring) { this.#measureGen++; this.#measuring = false; }
+      this.#stop();
+    });
     el.querySelector('.nas-tau-run').addEventListener('click', () => this.#taus());
     el.querySelector('.nas-naswot').addEventListener('click', () => this.#naswotHere());
+    // Keyboard: ←/→ step along the found front (the true front before a search).
+    const plot = el.querySelector('.nas-plot');
+    plot.tabIndex = 0;
+    plot.setAttribute('aria-label', 'Scatter of all architectures; left and right arrows step along the front');
+    plot.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+      const ids = (this.#search?.front.length ? this.#search.front : this.#trueFront).slice().sort((a, b) => this.#costs[a] - this.#costs[b]);
+      if (!ids.length) return;
+      e.preventDefault();
+      const at = ids.indexOf(this.#pinned);
+      const next = at < 0 ? 0 : Math.max(0, Math.min(ids.length - 1, at + (e.key === 'ArrowRight' ? 1 : -1)));
+      this.#pinned = ids[next];
+      this.#showCell(this.#pinned);
+      this.#plot?.redraw(false, false);
+    });
     this.#resizer = new ResizeObserver(() => this.#draw(true));
     this.#resizer.observe(el);
     this.#showSamples(el);
@@ -414,7 +432,7 @@ export class EpNas extends EpWidget {
   #enqueue(r, round, cfg) {
     const frac = Math.min(1, r.queried.length / cfg.budget);
     const state = (pop, extra) => ({ queried: r.queried, front: r.front, pop, added: r.added, gap: r.gap, randomGap: r.randomGap, frontGaps: r.frontGaps, round, frac, ...extra });
-    if (this.#animate) r.generations.forEach((pop, g) => this.#frames.push(state(pop, { generation: g + 1, generations: r.generations.length, lookup: false })));
+    if (this.#animate) r.generations.forEach((pop, g) => this.#frames.push(state(pop, { generation: g, generations: r.generations.length, lookup: false })));
     this.#frames.push(state(r.generations.at(-1) ?? [], { lookup: true }));
     if (!this.#anim) this.#anim = requestAnimationFrame((t) => this.#tick(t));
   }
@@ -432,7 +450,7 @@ export class EpNas extends EpWidget {
       this.#search = f;
       this.#busy(true, f.lookup
         ? `Round ${f.round}: ${f.queried.length} / ${this.#budget} true accuracies looked up · gap ${f.gap.toFixed(2)} points`
-        : `Round ${f.round + 1}: NSGA-II generation ${f.generation} / ${f.generations} on predicted accuracy`, f.frac);
+        : `Round ${f.round + 1}: NSGA-II ${f.generation ? `generation ${f.generation} / ${f.generations - 1}` : 'initial population'} on predicted accuracy`, f.frac);
       this.#draw();
     }
     if (this.#frames.length) this.#anim = requestAnimationFrame((t2) => this.#tick(t2));
@@ -460,7 +478,7 @@ export class EpNas extends EpWidget {
       + `found front of ${out.front.length}. Mean gap to the true front (${this.#trueFront.length} points) ${out.gap.toFixed(2)} accuracy points; `
       + `${out.queried.length} random architectures: ${out.randomGap.toFixed(2)}.`
       + (worst[0] >= 0 && worst[1] > 0 ? ` Largest shortfall ${worst[1].toFixed(2)} at ${COSTS[cfg.cost].fmt(this.#costs[worst[0]])}.` : '')
-      + ` Seed ${cfg.seed}; ${(out.ms / 1000).toFixed(1)} s.`;
+      + ` Seed ${cfg.seed}; the search took ${(out.ms / 1000).toFixed(1)} s in wasm.`;
     this.result = {
       seq: ++this.#seq, ...cfg, gap: out.gap, randomGap: out.randomGap, queried: out.queried.length, front: out.front.slice(),
       trueFront: this.#trueFront.length, rounds, ms: out.ms,
@@ -632,6 +650,8 @@ export class EpNas extends EpWidget {
     else if (this.#search?.queried.includes(index)) roles.push('looked up by the search');
     this.#q('.nas-cell-title').textContent = `#${index}${index === this.#pinned ? ' (pinned)' : ''}${roles.length ? ` · ${roles.join(', ')}` : ''}`;
     this.#q('.nas-diagram').innerHTML = this.#diagram(c);
+    this.#q('.nas-diagram').hidden = false;
+    this.#q('.nas-diagram-note').hidden = false;
     const rows = [
       ['architecture', c.arch],
       ...Object.entries(DATASETS).map(([k, v]) => [v, fmtPct(c.accuracy[DS_INDEX[k]])]),
