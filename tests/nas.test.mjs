@@ -126,6 +126,7 @@ for (const mode of MODES) {
       }
       assert.notEqual(title, before);
       assert.match(title, /^#\d+/);
+      assert.ok(await page.locator('ep-nas .nas-diagram').isVisible());
       const edges = await page.locator('ep-nas .nas-diagram path[marker-end]').count();
       assert.equal(edges, 6);
       assert.match(await page.locator('ep-nas .nas-arch').textContent(), /^\|[a-z_0-9x]+~0\|\+\|/);

@@ -650,7 +650,7 @@ export class EpNas extends EpWidget {
     else if (this.#search?.queried.includes(index)) roles.push('looked up by the search');
     this.#q('.nas-cell-title').textContent = `#${index}${index === this.#pinned ? ' (pinned)' : ''}${roles.length ? ` · ${roles.join(', ')}` : ''}`;
     this.#q('.nas-diagram').innerHTML = this.#diagram(c);
-    this.#q('.nas-diagram').hidden = false;
+    this.#q('.nas-diagram').removeAttribute('hidden'); // an SVG element has no `hidden` property
     this.#q('.nas-diagram-note').hidden = false;
     const rows = [
       ['architecture', c.arch],
