@@ -208,14 +208,11 @@ export class EpNas extends EpWidget {
 
   /** The predictor and search run in wasm on the CPU; the GPU is what gets timed. */
   badge(s) {
-    const gpu = s.path === 'gpu';
     return {
-      path: s.path,
-      text: gpu ? `WebGPU · ${s.adapter}` : 'CPU · WASM',
-      title: gpu
+      ...super.badge(s),
+      title: s.path === 'gpu'
         ? `Latency is measured on this GPU through WebGPU (${s.timestamps ? 'GPU timestamp queries' : 'wall clock'}) and on the CPU in wasm; the predictor and NSGA-II run on the CPU in WebAssembly`
         : `No WebGPU here${s.reason ? ` (${s.reason})` : ''}: latency is measured on the CPU in WebAssembly, where the predictor and search also run`,
-      toggle: !!s.adapter || s.backend === 'cpu',
     };
   }
 
