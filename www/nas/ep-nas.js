@@ -68,6 +68,7 @@ export class EpNas extends EpWidget {
   #searchGen = 0;
   #measuring = false;
   #measureGen = 0;
+  #view = 0; // bumps on every new selection of dataset and cost
   #hover = -1;
   #pinned = -1;
   #pix = null; // Float32Array of point positions in canvas pixels (last draw)
@@ -150,8 +151,8 @@ export class EpNas extends EpWidget {
         score (Mellor et al.) of the real network on natural image crops. Gap: for each point of the true front, how many accuracy points
         the best looked-up architecture within its cost falls short, averaged. Latency is the sum of this device's measured table.
         <code>edgeplay nas</code> prints the same numbers.</p>`;
-    el.querySelectorAll('[data-ds]').forEach((b) => b.addEventListener('click', () => this.#setDataset(b.dataset.ds)));
-    el.querySelectorAll('[data-cost]').forEach((b) => b.addEventListener('click', () => this.#setCost(b.dataset.cost)));
+    el.querySelectorAll('[data-ds]').forEach((b) => b.addEventListener('click', () => this.#select(b.dataset.ds, this.#cost)));
+    el.querySelectorAll('[data-cost]').forEach((b) => b.addEventListener('click', () => this.#select(this.#ds, b.dataset.cost)));
     el.querySelector('.nas-measure').addEventListener('click', () => this.#measureAll());
     const samples = el.querySelector('.nas-samples');
     samples.addEventListener('input', () => { this.#samples = +samples.value; this.#showSamples(); });
@@ -160,13 +161,10 @@ export class EpNas extends EpWidget {
       e.target.value = this.#budget;
       this.#showSamples();
     });
-    el.querySelector('.nas-seed').addEventListener('change', (e) => { this.#seed = Math.max(0, parseInt(e.target.value, 10) || 0); e.target.value = this.#seed; });
+    el.querySelector('.nas-seed').addEventListener('change', (e) => { this.#seed = Math.min(1e9, Math.max(0, parseInt(e.target.value, 10) || 0)); e.target.value = this.#seed; });
     el.querySelector('.nas-animate').addEventListener('change', (e) => { this.#animate = e.target.checked; });
     el.querySelector('.nas-run').addEventListener('click', () => this.#runSearch());
-    el.querySelector('.nas-cancel').addEventListener('click', () => {
-      if (this.#measuring) { this.#measureGen++; this.#measuring = false; }
-      this.#stop();
-    });
+    el.querySelector('.nas-cancel').addEventListener('click', () => this.#stop());
     el.querySelector('.nas-tau-run').addEventListener('click', () => this.#taus());
     el.querySelector('.nas-naswot').addEventListener('click', () => this.#naswotHere());
     // Keyboard: ←/→ step along the found front (the true front before a search).
@@ -184,25 +182,51 @@ export class EpNas extends EpWidget {
       this.#showCell(this.#pinned);
       this.#plot?.redraw(false, false);
     });
-    this.#resizer = new ResizeObserver(() => this.#draw(true));
-    this.#resizer.observe(el);
+    // Rebuild the plot only when its width changes (not on every change of the page's height).
+    let width = 0;
+    this.#resizer = new ResizeObserver(() => { if (plot.clientWidth !== width) { width = plot.clientWidth; this.#draw(true); } });
+    this.#resizer.observe(plot);
     this.#showSamples(el);
     return el;
   }
 
   async start() {
     this.#busy(true, 'Loading the architecture table…', 0);
-    const r = await runtime.call('nas', 'open', { session: this.#id });
-    this.#pieces = r.pieces;
+    try {
+      this.#pieces = (await this.#open()).pieces;
+    } finally {
+      this.#busy(false);
+    }
     this.#loadStored();
-    this.#busy(false);
-    await this.#setDataset(this.#ds, true);
-    await this.#runSearch();
+    await this.#select(this.#ds, this.#cost);
   }
 
+  /** The worker-side session (reopened if the element was detached and attached again). */
+  #opened = null;
+  #open() {
+    this.#opened ??= runtime.call('nas', 'open', { session: this.#id });
+    return this.#opened;
+  }
+
+  /** A call on this element's session. */
+  async #call(fn, args = {}, opts = {}) {
+    await this.#open();
+    return runtime.call('nas', fn, { session: this.#id, ...args }, opts);
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    if (this.#detached) { this.#detached = false; this.#select(this.#ds, this.#cost); }
+  }
+
+  #detached = false;
   disconnectedCallback() {
     super.disconnectedCallback();
-    cancelAnimationFrame(this.#anim);
+    if (!this.#opened) return;
+    this.#view++;
+    this.#stop();
+    this.#detached = true;
+    this.#opened = null;
     runtime.call('nas', 'close', { session: this.#id }).catch(() => {});
   }
 
@@ -275,10 +299,14 @@ export class EpNas extends EpWidget {
     } catch (_) { /* not cached; still used */ }
   }
 
+  /** "Measure my device": this GPU (if any) and this CPU, then a search on the first. */
   async #measureAll() {
+    const view = ++this.#view;
+    await this.#stop();
+    const ds = this.#ds;
     const devices = this.#gpuHere() ? ['gpu', 'cpu'] : ['cpu'];
-    for (const d of devices) if (!(await this.#measure(d, this.#ds))) return;
-    await this.#setCost(devices[0]);
+    for (const d of devices) if (!(await this.#measure(d, ds)) || view !== this.#view) return;
+    await this.#select(ds, devices[0]);
   }
 
   /** Times every piece, then `check` whole networks; caches the table per device. */
@@ -295,23 +323,23 @@ export class EpNas extends EpWidget {
       this.#busy(true, `Warming up this ${name} (the first runs are slower while the browser compiles)…`, 0);
       const macs = this.#space[ds].macs;
       const largest = macs.reduce((b, v, i) => (v > macs[b] ? i : b), 0);
-      await runtime.call('nas', 'timeNetwork', { index: largest, device, dataset: ds, reps: 3 });
+      await this.#call('timeNetwork', { index: largest, device, dataset: ds, reps: 3 });
       if (gen !== this.#measureGen) return false;
       const pieceMs = [];
       for (let k = 0; k < this.#pieces.length; k++) {
         this.#busy(true, `Timing on this ${name}: ${this.#pieces[k]} (${k + 1} / ${this.#pieces.length})`, k / steps);
-        pieceMs.push(await runtime.call('nas', 'measurePiece', { k, device, dataset: ds, reps }));
+        pieceMs.push(await this.#call('measurePiece', { k, device, dataset: ds, reps }));
         if (gen !== this.#measureGen) return false;
       }
-      const predicted = await runtime.call('nas', 'latencyCosts', { session: this.#id, dataset: ds, pieceMs });
+      const predicted = await this.#call('latencyCosts', { dataset: ds, pieceMs });
       const cells = this.#spreadSample(predicted, this.#check);
       const measured = [];
       for (let i = 0; i < cells.length; i++) {
         this.#busy(true, `Checking the table on this ${name}: whole network ${i + 1} / ${cells.length}`, (this.#pieces.length + i) / steps);
-        measured.push(await runtime.call('nas', 'timeNetwork', { index: cells[i], device, dataset: ds, reps }));
+        measured.push(await this.#call('timeNetwork', { index: cells[i], device, dataset: ds, reps }));
         if (gen !== this.#measureGen) return false;
       }
-      const [kendall, spearman] = await runtime.call('nas', 'rankCorrelation', { a: cells.map((c) => predicted[c]), b: measured });
+      const [kendall, spearman] = await this.#call('rankCorrelation', { a: cells.map((c) => predicted[c]), b: measured });
       const t = { pieceMs, check: { cells, predicted: cells.map((c) => predicted[c]), measured, kendall, spearman }, when: Date.now(), device };
       this.#luts[`${device}:${ds}`] = t;
       this.#store(device, ds, t);
@@ -348,63 +376,65 @@ export class EpNas extends EpWidget {
 
   // ---- data, costs, fronts ---------------------------------------------------------------
 
-  async #setDataset(ds, first = false) {
-    if (ds === this.#ds && !first) return;
+  /** Shows dataset `ds` with cost `cost` (measuring this device first for a latency cost
+   *  without a table), then searches. A newer selection, "Measure my device" or Stop
+   *  supersedes it; state changes only once everything it needs has arrived. */
+  async #select(ds, cost) {
+    const view = ++this.#view;
     await this.#stop();
-    this.#ds = ds;
     this.clearError();
     try {
       if (!this.#space[ds]) {
         this.#busy(true, `Loading ${DATASETS[ds]}…`, 0);
-        this.#space[ds] = await runtime.call('nas', 'space', { session: this.#id, dataset: ds });
+        const sp = await this.#call('space', { dataset: ds });
+        this.#space[ds] = sp;
+        if (view !== this.#view) return;
         this.#busy(false);
       }
-      await this.#setCost(this.#cost, true);
-      if (!first) await this.#runSearch();
+      if (cost === 'gpu' && !this.#gpuHere() && !this.#luts[`gpu:${ds}`]) {
+        this.showError('No WebGPU adapter on this page (or CPU only is ticked): GPU latency cannot be measured here; showing MACs.');
+        cost = 'macs';
+      }
+      const lat = cost === 'gpu' || cost === 'cpu';
+      if (lat && !this.#luts[`${cost}:${ds}`] && !(await this.#measure(cost, ds))) return; // stopped or failed (shown)
+      if (view !== this.#view) return;
+      const costs = lat ? await this.#call('latencyCosts', { dataset: ds, pieceMs: this.#luts[`${cost}:${ds}`].pieceMs }) : this.#space[ds][cost];
+      const front = await this.#call('trueFront', { dataset: ds, costs });
+      if (view !== this.#view) return;
+      this.#ds = ds;
+      this.#cost = cost;
+      this.#costs = costs;
+      this.#trueFront = front;
+      this.#search = null;
+      this.#q('.nas-summary').hidden = true;
+      this.#showChips();
+      this.#showLut();
+      this.#draw(true);
+      if (this.#pinned >= 0) this.#showCell(this.#pinned);
+      await this.#runSearch();
     } catch (e) {
-      this.#busy(false);
-      this.showError(e.message);
+      if (view === this.#view) { this.#busy(false); this.showError(e.message); }
     }
-  }
-
-  async #setCost(cost, force = false) {
-    if (cost === this.#cost && !force) return;
-    const lat = cost === 'gpu' || cost === 'cpu';
-    if (lat && !this.#luts[`${cost}:${this.#ds}`]) {
-      if (cost === 'gpu' && !this.#gpuHere()) { this.showError('No WebGPU adapter on this page: GPU latency cannot be measured here.'); cost = 'macs'; }
-      else if (!(await this.#measure(cost, this.#ds))) cost = 'macs';
-    }
-    await this.#stop();
-    this.#cost = cost;
-    const sp = this.#space[this.#ds];
-    this.#costs = lat
-      ? await runtime.call('nas', 'latencyCosts', { session: this.#id, dataset: this.#ds, pieceMs: this.#luts[`${cost}:${this.#ds}`].pieceMs })
-      : sp[cost];
-    this.#trueFront = await runtime.call('nas', 'trueFront', { session: this.#id, dataset: this.#ds, costs: this.#costs });
-    this.#search = null;
-    this.#q('.nas-summary').hidden = true;
-    this.#showChips();
-    this.#showLut();
-    this.#draw(true);
-    if (this.#pinned >= 0) this.#showCell(this.#pinned);
-    if (!force) await this.#runSearch();
   }
 
   // ---- search ----------------------------------------------------------------------------
 
+  /** Stops the search (and its animation) and any measurement. */
   async #stop() {
     this.#searchGen++;
+    this.#measureGen++;
+    this.#measuring = false;
     this.#frames = [];
     cancelAnimationFrame(this.#anim);
     this.#anim = 0;
-    if (!this.#measuring) this.#busy(false);
-    await runtime.call('nas', 'cancel', { session: this.#id }).catch(() => {});
+    this.#busy(false);
+    if (this.#opened) await this.#call('cancel').catch(() => {});
   }
 
   async #runSearch() {
     if (!this.#costs || this.#measuring) return;
     await this.#stop();
-    const gen = this.#searchGen;
+    const gen = ++this.#searchGen;
     this.clearError();
     const cfg = { dataset: this.#ds, cost: this.#cost, samples: this.#samples, budget: this.#budget, seed: this.#seed, oracle: this.#q('.nas-oracle').checked };
     this.#search = null;
@@ -412,14 +442,14 @@ export class EpNas extends EpWidget {
     this.#busy(true, 'Looking up the first architectures…', 0);
     let rounds = 0;
     try {
-      const out = await runtime.call('nas', 'search', { session: this.#id, ...cfg, costs: this.#costs }, {
+      const out = await this.#call('search', { ...cfg, costs: this.#costs }, {
         onProgress: (r) => { if (gen === this.#searchGen) this.#enqueue(r, rounds++, cfg); },
       });
       if (out.cancelled || gen !== this.#searchGen) return;
       await this.#drained(gen);
       if (gen !== this.#searchGen) return;
       this.#busy(false);
-      this.#finish(out, cfg, rounds);
+      this.#finish(out, cfg, rounds - 1);
     } catch (e) {
       if (gen === this.#searchGen) { this.#busy(false); this.showError(e.message); }
     }
@@ -428,7 +458,7 @@ export class EpNas extends EpWidget {
   /** Turns a round into frames: its generations, then the look-ups and the new front. */
   #enqueue(r, round, cfg) {
     const frac = Math.min(1, r.queried.length / cfg.budget);
-    const state = (pop, extra) => ({ queried: r.queried, front: r.front, pop, added: r.added, gap: r.gap, randomGap: r.randomGap, frontGaps: r.frontGaps, round, frac, ...extra });
+    const state = (pop, extra) => ({ queried: r.queried, front: r.front, pop, added: r.added, gap: r.gap, randomGap: r.randomGap, frontGaps: r.frontGaps, round, frac, budget: cfg.budget, ...extra });
     if (this.#animate) r.generations.forEach((pop, g) => this.#frames.push(state(pop, { generation: g, generations: r.generations.length, lookup: false })));
     this.#frames.push(state(r.generations.at(-1) ?? [], { lookup: true }));
     if (!this.#anim) this.#anim = requestAnimationFrame((t) => this.#tick(t));
@@ -445,9 +475,10 @@ export class EpNas extends EpWidget {
       // Without animation only the latest state matters.
       if (!this.#animate) { const last = this.#frames.at(-1); if (last) { this.#frames = []; Object.assign(f, last); } }
       this.#search = f;
+      const head = f.round ? `Round ${f.round}` : 'Initial samples';
       this.#busy(true, f.lookup
-        ? `Round ${f.round}: ${f.queried.length} / ${this.#budget} true accuracies looked up · gap ${f.gap.toFixed(2)} points`
-        : `Round ${f.round + 1}: NSGA-II ${f.generation ? `generation ${f.generation} / ${f.generations - 1}` : 'initial population'} on predicted accuracy`, f.frac);
+        ? `${head}: ${f.queried.length} / ${f.budget} true accuracies looked up · gap ${f.gap.toFixed(2)} points`
+        : `${head}: NSGA-II ${f.generation ? `generation ${f.generation} / ${f.generations - 1}` : 'initial population'} on predicted accuracy`, f.frac);
       this.#draw();
     }
     if (this.#frames.length) this.#anim = requestAnimationFrame((t2) => this.#tick(t2));
@@ -488,7 +519,8 @@ export class EpNas extends EpWidget {
     const body = this.#q('.nas-table tbody');
     note.textContent = `Fitting 10 predictors to ${this.#samples} random architectures and ranking all 15,625…`;
     try {
-      const rows = await runtime.call('nas', 'taus', { session: this.#id, dataset: this.#ds, samples: this.#samples, seed: this.#seed });
+      const [dataset, samples, seed] = [this.#ds, this.#samples, this.#seed];
+      const rows = await this.#call('taus', { dataset, samples, seed });
       const by = new Map();
       for (const r of rows) { if (!by.has(r.features)) by.set(r.features, {}); by.get(r.features)[r.model] = r.tau; }
       const best = Math.max(...rows.map((r) => r.tau));
@@ -502,7 +534,7 @@ export class EpNas extends EpWidget {
         }
         return tr;
       }));
-      note.textContent = `${DATASETS[this.#ds]}, ${this.#samples} true accuracies (seed ${this.#seed}); one-hot ridge is the usual baseline.`;
+      note.textContent = `${DATASETS[dataset]}, ${samples} true accuracies (seed ${seed}); one-hot ridge is the usual baseline.`;
       this.dispatchEvent(new CustomEvent('taus', { detail: rows }));
     } catch (e) {
       note.textContent = '';
@@ -634,7 +666,7 @@ export class EpNas extends EpWidget {
     const gen = ++this.#cellGen;
     let c;
     try {
-      c = await runtime.call('nas', 'cell', { session: this.#id, index, dataset: this.#ds }, { key: `${this.#id}-cell` });
+      c = await this.#call('cell', { index, dataset: this.#ds }, { key: `${this.#id}-cell` });
     } catch (e) {
       if (e instanceof runtime.Superseded) return;
       this.showError(e.message);

@@ -169,7 +169,7 @@ impl NasSession {
             queried: s.queried.clone(),
             front: s.front(),
             gap: s.gap(),
-            random_gap: random_gap(s.cfg.budget, &acc, s.costs(), s.cfg.seed),
+            random_gap: random_gap(s.queried.len(), &acc, s.costs(), s.cfg.seed),
             front_gaps: front_gaps(&s.queried, &acc, s.costs()),
             done: s.done(),
         }
