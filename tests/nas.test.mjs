@@ -64,6 +64,7 @@ for (const mode of MODES) {
         return {
           points: s.querySelector('.nas-plot').dataset.points,
           queried: s.querySelector('.nas-plot').dataset.queried,
+          shortfalls: s.querySelector('.nas-plot').dataset.shortfalls,
           px,
           badge: s.querySelector('.ep-badge').textContent,
           gpuChip: s.querySelector('[data-cost="gpu"]').disabled,
@@ -74,6 +75,7 @@ for (const mode of MODES) {
       });
       assert.equal(ui.points, '15625');
       assert.equal(ui.queried, String(BUDGET));
+      assert.equal(ui.shortfalls, String(n.true_front_gaps.filter((g) => g[2] > 0).length)); // one gap bar per missed front point
       for (const [k, v] of Object.entries(ui.px)) assert.ok(v > 200, `${k} pixels: ${JSON.stringify(ui.px)}`);
       if (mode === 'webgpu') { assert.match(ui.badge, /^WebGPU · /); assert.equal(ui.gpuChip, false); } else {
         assert.equal(ui.badge, 'CPU · WASM');

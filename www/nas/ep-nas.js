@@ -30,7 +30,7 @@ const OPS = {
   'pool3×3': { colour: '#2b8a3e' },
 };
 const EDGES = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
-const C = { all: 'rgba(134, 142, 150, 0.28)', front: '#1c1f24', queried: '#3b6cf6', pop: 'rgba(247, 103, 7, 0.85)', found: '#d9480f', added: '#f59f00' };
+const C = { all: 'rgba(134, 142, 150, 0.28)', front: '#1c1f24', queried: '#3b6cf6', pop: 'rgba(247, 103, 7, 0.85)', found: '#d9480f', added: '#f59f00', gap: 'rgba(224, 49, 49, 0.45)' };
 const STORE = 'edgeplay:nas-latency:v1';
 const fmtPct = (v) => `${v.toFixed(2)} %`;
 /** 1, 2, 5 × 10^k between `lo` and `hi` (a log axis's ticks). */
@@ -128,6 +128,7 @@ export class EpNas extends EpWidget {
             <span><i class="nas-k" style="background:${C.queried}"></i>looked up</span>
             <span><i class="nas-k nas-k-ring" style="border-color:${C.pop}"></i>NSGA-II population</span>
             <span><i class="nas-k nas-k-line" style="background:${C.found}"></i>found front</span>
+            <span><i class="nas-k nas-k-bar" style="background:${C.gap}"></i>gap at a true front point</span>
           </div>
         </figure>
         <aside class="nas-cell">
@@ -619,6 +620,18 @@ export class EpNas extends EpWidget {
       if (s2.lookup) dots(s2.added, C.added, 4, true);
       stairs(s2.front, C.found, 2);
       dots(s2.front, C.found, 3.2);
+      // The gap: at each true front point, a bar down to the best looked-up accuracy within
+      // its cost.
+      ctx.strokeStyle = C.gap;
+      ctx.lineWidth = 3 * dpr;
+      for (const [t, g] of s2.frontGaps) {
+        if (!(g > 0)) continue;
+        const x = pix[2 * t];
+        ctx.beginPath();
+        ctx.moveTo(x, pix[2 * t + 1]);
+        ctx.lineTo(x, u.valToPos(acc[t] - g, 'y', true));
+        ctx.stroke();
+      }
     }
     for (const i of [this.#pinned, this.#hover]) {
       if (i < 0) continue;
@@ -633,6 +646,7 @@ export class EpNas extends EpWidget {
     host.dataset.points = String(n);
     host.dataset.queried = String(s2?.queried.length ?? 0);
     host.dataset.front = String(s2?.front.length ?? 0);
+    host.dataset.shortfalls = String(s2?.frontGaps.filter(([, g]) => g > 0).length ?? 0);
     host.dataset.trueFront = String(this.#trueFront.length);
   }
 
@@ -688,6 +702,8 @@ export class EpNas extends EpWidget {
       ['parameters', `${(c.params / 1e6).toFixed(3)} M`],
       ['NASWOT score', c.naswot.toFixed(2)],
     ];
+    const fg = this.#search?.frontGaps.find(([t]) => t === index);
+    if (fg) rows.push(['search falls short here by', `${fg[1].toFixed(2)} points`]);
     if (this.#cost === 'gpu' || this.#cost === 'cpu') rows.push([`latency (${this.#cost.toUpperCase()}, table)`, `${this.#costs[index].toFixed(3)} ms`]);
     const dl = this.#q('.nas-cell-stats');
     dl.replaceChildren(...rows.flatMap(([k, v]) => { const dt = document.createElement('dt'), dd = document.createElement('dd'); dt.textContent = k; dd.textContent = v; return [dt, dd]; }));
