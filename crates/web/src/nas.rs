@@ -156,27 +156,23 @@ impl NasSession {
         let cfg = SearchConfig { samples: samples.clamp(2, budget), budget, seed, ..SearchConfig::default() };
         let table = self.table(ds);
         let s = Search::new(cfg, table, self.bench.accuracies(ds), costs, oracle);
-        let out = self.round_out(&s, Vec::new(), Vec::new());
+        let out = Self::round_out(&s, Vec::new(), Vec::new());
         self.search = Some(s);
         to_js(&out)
     }
 
-    fn round_out(&self, s: &Search, generations: Vec<Vec<usize>>, added: Vec<usize>) -> RoundOut {
-        let acc = self.bench_acc(s);
+    fn round_out(s: &Search, generations: Vec<Vec<usize>>, added: Vec<usize>) -> RoundOut {
+        let acc = s.accuracies();
         RoundOut {
             generations,
             added,
             queried: s.queried.clone(),
             front: s.front(),
             gap: s.gap(),
-            random_gap: random_gap(s.queried.len(), &acc, s.costs(), s.cfg.seed),
-            front_gaps: front_gaps(&s.queried, &acc, s.costs()),
+            random_gap: random_gap(s.queried.len(), acc, s.costs(), s.cfg.seed),
+            front_gaps: front_gaps(&s.queried, acc, s.costs()),
             done: s.done(),
         }
-    }
-
-    fn bench_acc(&self, s: &Search) -> Vec<f64> {
-        s.accuracies().to_vec()
     }
 
     /// One round: fit, NSGA-II generations, look-ups.
@@ -184,7 +180,7 @@ impl NasSession {
         let mut s = self.search.take().ok_or_else(|| JsError::new("no search started"))?;
         let r = if s.done() { None } else { Some(s.round()) };
         let (generations, added) = r.map(|r| (r.generations, r.added)).unwrap_or_default();
-        let mut out = self.round_out(&s, generations, added);
+        let mut out = Self::round_out(&s, generations, added);
         out.done |= out.added.is_empty();
         self.search = Some(s);
         to_js(&out)
