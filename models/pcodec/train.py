@@ -79,6 +79,8 @@ def main():
     ap.add_argument("--lmbda", type=float, default=0.018)
     ap.add_argument("--lr", type=float, default=None,
                     help="learning rate (default 3e-4); given when resuming, it replaces the checkpoint's")
+    ap.add_argument("--partial-weight", type=float, default=0.05,
+                    help="weight of the partial-refinement MSE (coarse grids) relative to the finest level's (1.0 up to step 40,000)")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--m", type=int, default=96)
     ap.add_argument("--save-every", type=int, default=200)
@@ -116,7 +118,7 @@ def main():
         out = model(x)
         px = x.shape[0] * x.shape[2] * x.shape[3]
         bpp = out["bits"] / px
-        mse = torch.mean((out["x_fine"] - x) ** 2) + torch.mean((out["x_partial"] - x) ** 2)
+        mse = torch.mean((out["x_fine"] - x) ** 2) + args.partial_weight * torch.mean((out["x_partial"] - x) ** 2)
         loss = bpp + args.lmbda * 255 ** 2 * mse
         opt.zero_grad()
         loss.backward()
