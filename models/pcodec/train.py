@@ -1,6 +1,6 @@
 """Train the progressive codec on random crops of ../shared/datasets/photos-train (never Kodak).
 
-    python3 models/pcodec/train.py [--steps 200000] [--lmbda 0.018]
+    python3 models/pcodec/train.py [--steps 200000] [--lmbda 0.035] [--partial-weight 0.05] [--lr 1e-4]
 
 Checkpoints to models/pcodec/ckpt/last.pt every --save-every steps (atomic) and resumes from it;
 every --eval-every steps logs RD on Kodak (evaluation only) to models/pcodec/ckpt/log.jsonl:
@@ -76,7 +76,8 @@ def main():
     ap.add_argument("--steps", type=int, default=200000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=128)
-    ap.add_argument("--lmbda", type=float, default=0.018)
+    ap.add_argument("--lmbda", type=float, default=0.035,
+                    help="rate-distortion trade-off (0.018 up to step 44,400)")
     ap.add_argument("--lr", type=float, default=None,
                     help="learning rate (default 3e-4); given when resuming, it replaces the checkpoint's")
     ap.add_argument("--partial-weight", type=float, default=0.05,
