@@ -83,14 +83,13 @@ def main():
     for i, img in enumerate(kodak):
         c = curve(model, img.unsqueeze(0).float() / 255.0)
         rows.append(c)
-        # Same pruning as bd-rate.py: a saturated curve keeps only points that still gain.
-        kept = [c[0]]
-        for p in c[1:]:
-            if p[1] >= kept[-1][1] + 0.05 and p[0] > kept[-1][0]:
-                kept.append(p)
-        r2, d2 = np.array([p[0] for p in kept]), np.array([p[1] for p in kept])
+        name, px = f"kodim{i + 1:02d}.png", img.shape[1] * img.shape[2]
+        # As rd JSON points, so bd-rate.py's curve() prunes them the same way (a saturated
+        # stream counts once).
+        est = [{"image": name, "codec": "estimate", "bytes": round(b * px / 8), "bpp": b, "psnr_rgb": d} for b, d in c]
+        r2, d2 = bd.curve(est, name, "estimate", "psnr_rgb")
         for other in bds:
-            r1, d1 = bd.curve(points, f"kodim{i + 1:02d}.png", other, "psnr_rgb")
+            r1, d1 = bd.curve(points, name, other, "psnr_rgb")
             v = bd.bd_rate(r1, d1, r2, d2) if len(r1) else None
             if v is not None and np.isfinite(v):
                 bds[other].append(v)
