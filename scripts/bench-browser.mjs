@@ -13,13 +13,13 @@ const srv = await serve(path.join(ROOT, 'dist'));
 const browser = await launch('webgpu');
 const { page } = await newPage(browser);
 await page.goto(`${srv.url}/`);
-const status = await page.evaluate(async () => (await import('./www/shell/runtime.js')).status());
+const status = await page.evaluate(async () => (await import('./www/shell/runtime.js')).engine('imaging').getStatus());
 console.log(`CDF 9/7 forward+inverse, ${levels} levels, median of ${reps}, Chromium ${browser.version()}, adapter: ${status.adapter ?? 'none'}`);
 console.log('');
 console.log('| size | CPU (wasm) ms | WebGPU ms (GPU timestamps) | WebGPU incl. upload+readback ms | wasm CPU / WebGPU |');
 console.log('|---|---:|---:|---:|---:|');
 for (const [width, height] of sizes) {
-  const rows = await page.evaluate(async (a) => (await import('./www/shell/runtime.js')).call('wavelet', 'bench', a),
+  const rows = await page.evaluate(async (a) => (await import('./www/shell/runtime.js')).engine('imaging').call('wavelet', 'bench', a),
     { width, height, levels, reps });
   const get = (p) => rows.find((r) => r.path === p);
   const cpu = get('cpu-wasm'), gpu = get('webgpu'), wall = get('webgpu+transfer');
@@ -44,13 +44,13 @@ await srv.close();
     const rgba = c.getContext('2d').getImageData(0, 0, bmp.width, bmp.height).data;
     const out = [];
     for (const ac of [false, true]) {
-      const enc = await rt.call('spiht', 'encodeBench', { rgba: rgba.slice(), width: bmp.width, height: bmp.height, ac, reps: 3 });
-      const stream = await rt.call('spiht', 'encode', { rgba: rgba.slice(), width: bmp.width, height: bmp.height, ac });
+      const enc = await rt.engine('imaging').call('spiht', 'encodeBench', { rgba: rgba.slice(), width: bmp.width, height: bmp.height, ac, reps: 3 });
+      const stream = await rt.engine('imaging').call('spiht', 'encode', { rgba: rgba.slice(), width: bmp.width, height: bmp.height, ac });
       const bytes = Math.floor(0.5 * bmp.width * bmp.height / 8);
       for (const backend of ['cpu', 'auto']) {
         await rt.setBackend(backend);
-        await rt.call('spiht', 'bench', { stream: stream.slice(), bytes, reps: 2 }); // warm-up
-        const d = await rt.call('spiht', 'bench', { stream: stream.slice(), bytes, reps });
+        await rt.engine('imaging').call('spiht', 'bench', { stream: stream.slice(), bytes, reps: 2 }); // warm-up
+        const d = await rt.engine('imaging').call('spiht', 'bench', { stream: stream.slice(), bytes, reps });
         out.push({ codec: ac ? 'spiht-ac' : 'spiht', encMs: enc.ms, ...d });
       }
     }

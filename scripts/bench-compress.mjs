@@ -19,7 +19,7 @@ const { page } = await newPage(browser);
 await page.addInitScript(() => customElements.define('ep-compress', class extends HTMLElement {}));
 await page.goto(`${srv.url}/dist/index.html`);
 page.setDefaultTimeout(0);
-const status = await page.evaluate(async () => (await import('./www/shell/runtime.js')).status());
+const status = await page.evaluate(async () => (await import('./www/shell/runtime.js')).engine('imaging').getStatus());
 console.log(`Chromium ${browser.version()}, WebGPU adapter: ${status.adapter ?? 'none'}; 768×512, median of ${reps} after one warm-up`);
 
 // 1. transforms
@@ -47,7 +47,7 @@ const ours = await page.evaluate(async ({ reps, skipGpu }) => {
   const out = {};
   for (const part of ['g_a', 'g_s']) {
     for (const engine of skipGpu ? ['cpu'] : ['cpu', 'gpu']) {
-      try { out[`${part}-${engine}`] = (await rt.call('compress', 'timeTransform', { part, width: 768, height: 512, engine, reps })).medianMs; }
+      try { out[`${part}-${engine}`] = (await rt.engine('neural').call('compress', 'timeTransform', { part, width: 768, height: 512, engine, reps })).medianMs; }
       catch (e) { out[`${part}-${engine}`] = null; }
     }
   }
@@ -71,18 +71,18 @@ const rows = await page.evaluate(async ({ sweep, skipGpu }) => {
   const px = bmp.width * bmp.height;
   // A drag across the slider: log-spaced budgets from 0.05 to 1.5 bpp.
   const budgets = Array.from({ length: sweep }, (_, i) => Math.round((Math.exp(Math.log(0.05) + (i / (sweep - 1)) * Math.log(30)) * px) / 8));
-  await rt.call('compress', 'loadModel', {});
+  await rt.engine('neural').call('compress', 'loadModel', {});
   const out = [];
   for (const backend of skipGpu ? ['cpu'] : ['cpu', 'auto']) {
     await rt.setBackend(backend);
-    const st = await rt.status();
+    const st = await rt.engine('imaging').getStatus();
     const session = `bench-${backend}`;
-    await rt.call('compress', 'setImage', { session, rgba: rgba.slice(), width: bmp.width, height: bmp.height });
+    for (const e of ['imaging', 'neural']) await rt.engine(e).call('compress', 'setImage', { session, rgba: rgba.slice(), width: bmp.width, height: bmp.height });
     const enc = {};
-    for (const codec of ['spiht', 'progressive']) enc[codec] = await rt.call('compress', 'encode', { session, codec });
+    for (const codec of ['spiht', 'progressive']) enc[codec] = await rt.engine(codec === 'progressive' ? 'neural' : 'imaging').call('compress', 'encode', { session, codec });
     for (const codec of ['progressive', 'spiht', 'jpeg', 'webp']) {
-      await rt.call('compress', 'quality', { session, codec, bytes: budgets[0] }); // warm-up (pipelines)
-      const r = await rt.call('compress', 'benchSlider', { session, codec, budgets });
+      await rt.engine(codec === 'progressive' ? 'neural' : 'imaging').call('compress', 'quality', { session, codec, bytes: budgets[0] }); // warm-up (pipelines)
+      const r = await rt.engine(codec === 'progressive' ? 'neural' : 'imaging').call('compress', 'benchSlider', { session, codec, budgets });
       out.push({ path: st.path, codec, encMs: enc[codec]?.ms ?? null, ...r });
     }
   }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Mean accuracy gap of the DONNA-style search over many seeds, per dataset (README table).
 
-Usage: python3 scripts/nas-gaps.py [--seeds 20] [-- extra edgeplay nas args]
-Runs `target/release/edgeplay nas --dataset D --seed S --json` for every dataset and seed and
+Usage: python3 scripts/nas-gaps.py [--seeds 20] [-- extra edgeplay nas search args]
+Runs `target/release/edgeplay nas search --dataset D --seed S --json` for every dataset and seed and
 prints a Markdown table: the search's gap (mean, median, range), random sampling with the same
 budget (mean over the same seeds) and how often the search meets 0.2 points.
 """
@@ -28,10 +28,10 @@ def main():
     for ds, label in [("cifar10", "CIFAR-10"), ("cifar100", "CIFAR-100"), ("imagenet16", "ImageNet16-120")]:
         gaps, rand = [], []
         for s in range(1, seeds + 1):
-            out = json.loads(subprocess.check_output([BIN, "nas", "--dataset", ds, "--seed", str(s), "--json", *extra], cwd=ROOT))
+            out = json.loads(subprocess.check_output([BIN, "nas", "search", "--dataset", ds, "--seed", str(s), "--json", *extra], cwd=ROOT))
             gaps.append(out["mean_gap"])
             rand.append(out["random_gap_same_budget"])
-        oracle = json.loads(subprocess.check_output([BIN, "nas", "--dataset", ds, "--seed", "1", "--oracle", "--json", *extra], cwd=ROOT))["mean_gap"]
+        oracle = json.loads(subprocess.check_output([BIN, "nas", "search", "--dataset", ds, "--seed", "1", "--oracle", "--json", *extra], cwd=ROOT))["mean_gap"]
         met = sum(g <= 0.2 for g in gaps)
         print(f"| {label} | {st.mean(gaps):.2f} | {st.median(gaps):.2f} | {min(gaps):.2f}–{max(gaps):.2f} | {met} / {seeds} | {st.mean(rand):.2f} | {oracle:.2f} |")
 

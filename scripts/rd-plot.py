@@ -11,10 +11,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-STYLE = {"spiht": ("SPIHT", "#1f77b4", "o"), "spiht-ac": ("SPIHT-AC", "#d62728", "s"),
-         "jpeg": ("JPEG", "#7f7f7f", "^"), "jpeg2000": ("JPEG 2000 (OpenJPEG)", "#2ca02c", "D"),
-         "progressive": ("Progressive neural (ours)", "#9467bd", "P"),
-         "progressive-single": ("same model, non-progressive", "#8c564b", "x")}
+from codecs_meta import CODECS  # noqa: E402
+
+STYLE = {c: v[1:] for c, v in CODECS.items()}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("inputs", nargs="+")

@@ -5,7 +5,9 @@
 import json
 import sys
 
-NAMES = {"progressive": "Progressive (ours)", "progressive-single": "Same model, non-progressive", "spiht": "SPIHT", "spiht-ac": "SPIHT-AC", "jpeg": "JPEG", "jpeg2000": "JPEG 2000"}
+from codecs_meta import CODECS
+
+NAMES = {c: v[0] for c, v in CODECS.items()}
 for path in sys.argv[1:]:
     d = json.load(open(path))
     grey = d["grey"]

@@ -4,8 +4,8 @@
 # Only registries are used: crates.io, npm, Debian's apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# cargo-installed tools (trunk, wasm-bindgen) live here.
-export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-installed tools (trunk, wasm-bindgen) live here; wasm-opt comes from npm's binaryen.
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 TEST=0; [ "${1:-}" = "--test" ] && TEST=1
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

@@ -4,8 +4,8 @@
 # WebGPU (SwiftShader) and without it (CPU path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# cargo-installed tools (trunk, wasm-bindgen) live here.
-export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-installed tools (trunk, wasm-bindgen) live here; wasm-opt comes from npm's binaryen.
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh --test
 say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
 
@@ -13,6 +13,13 @@ say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/edgeplay-xdg}"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 export EDGEPLAY_REQUIRE_GPU=1 EDGEPLAY_REQUIRE_TOOLS=1
+
+# The big datasets (evaluations, training) are not needed: tests use what the repository ships
+# and run the full-data checks too when $EDGEPLAY_DATASETS (default ../shared/datasets) is there.
+# CI sets EDGEPLAY_REQUIRE_DATA=1 so a missing folder fails instead of skipping.
+export EDGEPLAY_DATASETS="${EDGEPLAY_DATASETS:-$PWD/../shared/datasets}"
+if [ -d "$EDGEPLAY_DATASETS" ]; then say "datasets: $EDGEPLAY_DATASETS (full-data checks run)"
+else say "datasets: $EDGEPLAY_DATASETS is missing — full-data checks are skipped; shipped samples are used"; fi
 
 # Native tests and the CLI: optimised, but without (thin) LTO and with more codegen units —
 # linking every test binary with LTO cost minutes on 2 cores. The published numbers and the
@@ -23,8 +30,8 @@ say "building the edgeplay CLI"
 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo build --release -p edgeplay-cli
 say "progressive codec pipeline smoke test (train a few steps → ONNX → Rust encode/decode)"
 bash scripts/pcodec-smoke.sh
-say "trunk build (wasm32 + wasm-bindgen) and the embeddable package"
-trunk build
+say "trunk build (four wasm modules: wasm32 + wasm-bindgen + wasm-opt; with the test hooks) and the embeddable package"
+trunk build --features test-hooks
 node scripts/build-pkg.mjs
 say "browser tests (Chromium: WebGPU on SwiftShader, and CPU only)"
 node --test --test-concurrency=1 tests/

@@ -150,7 +150,7 @@ for (const mode of MODES) {
             return c.getContext('2d').getImageData(0, 0, bmp.width, bmp.height).data;
           };
           const want = await bmpOf(Uint8Array.from(atob(ref), (c) => c.charCodeAt(0)));
-          const d = await window.__rt.call('compress', 'decodeStream', { stream, bytes: n });
+          const d = await window.__rt.engine('neural').call('compress', 'decodeStream', { stream, bytes: n });
           const orig = await bmpOf(new Uint8Array(await window.__png.arrayBuffer()));
           let maxDiff = 0, se = 0, cnt = 0;
           for (let i = 0; i < want.length; i++) {
@@ -167,7 +167,7 @@ for (const mode of MODES) {
         lastPsnr = r.psnr;
       }
       const bad = await page.evaluate(async () => {
-        try { await window.__rt.call('compress', 'decodeStream', { stream: new Uint8Array([69, 80, 80, 67, 9, 9, 9]), bytes: 7 }); return 'no error'; }
+        try { await window.__rt.engine('neural').call('compress', 'decodeStream', { stream: new Uint8Array([69, 80, 80, 67, 9, 9, 9]), bytes: 7 }); return 'no error'; }
         catch (e) { return e.message; }
       });
       assert.match(bad, /version|short|header/i);
@@ -175,7 +175,7 @@ for (const mode of MODES) {
 
     if (mode === 'webgpu') {
       it('WGSL transforms on WebGPU agree with tract in wasm (rel. error ≤ 1e-3)', async () => {
-        const rows = await page.evaluate(() => window.__rt.call('compress', 'selfcheck', { width: 128, height: 64, seed: 7 }));
+        const rows = await page.evaluate(() => window.__rt.engine('neural').call('compress', 'selfcheck', { width: 128, height: 64, seed: 7 }));
         assert.deepEqual(rows.map((r) => r.part), ['g_a', 'h_a', 'g_s']);
         for (const r of rows) assert.ok(r.relErr <= 1e-3, `${r.part}: ${r.relErr}`);
       });

@@ -31,11 +31,12 @@ for (const mode of MODES) {
       assert.equal(b.path, a.path);
     });
 
-    it('shares one engine worker between the widgets of a document', async () => {
-      // One for the page (two widgets) and one for the iframe's document.
+    it('shares one engine worker per module between the widgets of a document', async () => {
+      // One imaging engine for the page (two wavelets and a SPIHT/JPEG compress) and one for
+      // the iframe's document.
       await page.frame({ url: /embed-frame\.html$/ }).waitForFunction(() => document.querySelector('#framed')?.result?.seq > 0, null, { timeout: 60000 });
       const workers = page.workers().filter((w) => w.url().includes('engine-worker'));
-      assert.equal(workers.length, 2);
+      assert.deepEqual(workers.map((w) => new URL(w.url()).searchParams.get('module')), ['imaging', 'imaging']);
     });
 
     it('runs inside an iframe', async () => {
@@ -57,6 +58,12 @@ for (const mode of MODES) {
       assert.ok(Math.abs(r.bpp - 0.5) < 0.01, `bpp ${r.bpp}`);
       assert.ok(r.left.psnr > 25 && r.right.psnr > 20, `${r.left.psnr} / ${r.right.psnr}`);
       assert.deepEqual(requests.filter((u) => u.includes('/models/pcodec/')), []);
+    });
+
+    it('fetches only the imaging wasm module (no neural, Wi-Fi or NAS module)', () => {
+      const wasm = requests.filter((u) => u.endsWith('.wasm')).map((u) => u.split('/').pop());
+      assert.ok(wasm.includes('edgeplay-web-imaging_bg.wasm'), wasm.join(', '));
+      assert.deepEqual(wasm.filter((f) => !f.startsWith('edgeplay-web-imaging')), []);
     });
 
     it('logs no errors and stays on 127.0.0.1', () => {

@@ -15,7 +15,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,
 <ep-nas eager samples="${SAMPLES}" budget="${BUDGET}" seed="${SEED}" reps="1" check="${CHECK}" animate="off"></ep-nas></body>`;
 const DATA = path.join(ROOT, 'www/nas/data');
 
-const native = (ds) => JSON.parse(edgeplay('nas', '--data', path.join(DATA, 'nats.bin'), '--naswot', path.join(DATA, 'naswot.f32'),
+const native = (ds) => JSON.parse(edgeplay('nas', 'search', '--data', path.join(DATA, 'nats.bin'), '--naswot', path.join(DATA, 'naswot.f32'),
   '--dataset', ds, '--samples', String(SAMPLES), '--budget', String(BUDGET), '--seed', String(SEED), '--json'));
 
 /** Waits for a search result newer than `after`; returns it. */
@@ -162,8 +162,8 @@ for (const mode of MODES) {
     it('Stop during a measurement keeps the current view; a search still runs afterwards', async () => {
       const s = await seq(page);
       await page.locator('ep-nas .nas-measure').click();
-      await page.waitForFunction(() => /Timing on this/.test(document.querySelector('ep-nas').shadowRoot.querySelector('.nas-busy-text').textContent), null, { polling: 20 });
-      await page.locator('ep-nas .nas-cancel').click();
+      await page.waitForFunction(() => /Timing on this/.test(document.querySelector('ep-nas').shadowRoot.querySelector('.nas-busy .ep-busy-text').textContent), null, { polling: 20 });
+      await page.locator('ep-nas .nas-busy .ep-busy-cancel').click();
       assert.ok(await page.locator('ep-nas .nas-busy').isHidden());
       assert.ok(await page.locator('ep-nas .ep-error').isHidden());
       assert.equal(await page.locator('ep-nas [data-cost="macs"]').getAttribute('aria-pressed'), 'true');

@@ -126,7 +126,7 @@ for (const mode of MODES) {
         for (const [w, h] of [[1, 1], [7, 5], [64, 64], [768, 512], [1023, 767]]) {
           const r = await page.evaluate(async ([w, h]) => {
             const rt = await import('./www/shell/runtime.js');
-            return rt.call('wavelet', 'selfcheck', { width: w, height: h, levels: 5, seed: w * 31 + h });
+            return rt.engine('imaging').call('wavelet', 'selfcheck', { width: w, height: h, levels: 5, seed: w * 31 + h });
           }, [w, h]);
           assert.ok(r.forwardRelErr <= 1e-4, `${w}x${h} forward ${r.forwardRelErr}`);
           assert.ok(r.inverseRelErr <= 1e-4, `${w}x${h} inverse ${r.inverseRelErr}`);
@@ -146,7 +146,7 @@ for (const mode of MODES) {
       });
 
       it('falls back to the CPU after the GPU device is lost, without a reload', async () => {
-        const lost = await page.evaluate(async () => (await import('./www/shell/runtime.js')).simulateDeviceLoss());
+        const lost = await page.evaluate(async () => (await import('./www/shell/runtime.js')).engine('imaging').simulateDeviceLoss());
         assert.equal(lost.lost, true);
         assert.equal(lost.status.path, 'cpu');
         assert.match(lost.status.reason, /lost/);

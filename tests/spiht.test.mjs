@@ -40,7 +40,7 @@ for (const mode of MODES) {
         const native = nativeStream(ac);
         const wasm = await page.evaluate(async (ac) => {
           const { rgba, width, height } = window.__img;
-          const s = await window.__rt.call('spiht', 'encode', { rgba: rgba.slice(), width, height, ac });
+          const s = await window.__rt.engine('imaging').call('spiht', 'encode', { rgba: rgba.slice(), width, height, ac });
           let h = 0; for (const b of s) h = (h * 31 + b) >>> 0;
           return { len: s.length, hash: h, head: Array.from(s.slice(0, 18)) };
         }, ac);
@@ -60,7 +60,7 @@ for (const mode of MODES) {
         edgeplay('--backend', 'cpu', 'decode', '--bytes', String(bytes), path.join(tmp, 'k23-ac.ep'), out);
         const r = await page.evaluate(async ({ b64, bytes, png }) => {
           const stream = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-          const d = await window.__rt.call('spiht', 'decode', { stream, bytes });
+          const d = await window.__rt.engine('imaging').call('spiht', 'decode', { stream, bytes });
           const ref = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
           const bmp = await createImageBitmap(new Blob([ref], { type: 'image/png' }), { colorSpaceConversion: 'none' });
           const c = new OffscreenCanvas(bmp.width, bmp.height);
@@ -86,7 +86,7 @@ for (const mode of MODES) {
 
     it('reports a clear error for a corrupt stream', async () => {
       const msg = await page.evaluate(async () => {
-        try { await window.__rt.call('spiht', 'decode', { stream: new Uint8Array([69, 80, 83, 80, 1, 0, 255, 255, 255, 255, 0, 0, 1, 0, 3, 1, 0, 9]), bytes: 18 }); return 'no error'; }
+        try { await window.__rt.engine('imaging').call('spiht', 'decode', { stream: new Uint8Array([69, 80, 83, 80, 1, 0, 255, 255, 255, 255, 0, 0, 1, 0, 3, 1, 0, 9]), bytes: 18 }); return 'no error'; }
         catch (e) { return e.message; }
       });
       assert.match(msg, /too large|invalid header/i);

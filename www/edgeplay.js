@@ -1,6 +1,6 @@
 // Edgeplay widgets: one <script type="module" src=".../edgeplay.js"> registers every
-// <ep-…> element. All elements on a page share one engine worker, one WebAssembly instance
-// and one GPU device.
+// <ep-…> element. The wasm modules behind them (www/shell/modules.js) are fetched only when an
+// element first needs one; all elements of a document share each module's worker and device.
 
 export * as runtime from './shell/runtime.js';
 export { EpWidget } from './shell/widget.js';

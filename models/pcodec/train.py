@@ -1,4 +1,5 @@
-"""Train the progressive codec on random crops of ../shared/datasets/photos-train (never Kodak).
+"""Train the progressive codec on random crops of photos-train + photos-train-extra in
+$EDGEPLAY_DATASETS (default ../shared/datasets; never Kodak), or of --data folders.
 
     python3 models/pcodec/train.py [--steps 200000] [--lmbda 0.035] [--partial-weight 0.05] [--lr 1e-4]
 
@@ -12,6 +13,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 
 import numpy as np
@@ -22,10 +24,15 @@ from model import STEPS, Codec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-DATA = os.path.join(ROOT, "..", "shared", "datasets")
+# The big datasets live outside the repository: $EDGEPLAY_DATASETS, by default ../shared/datasets.
+DATA = os.environ.get("EDGEPLAY_DATASETS") or os.path.join(ROOT, "..", "shared", "datasets")
+TRAIN_SETS = ("photos-train", "photos-train-extra")
 
 
 def load_images(folder):
+    if not os.path.isdir(folder):
+        sys.exit(f"{folder} is missing: set EDGEPLAY_DATASETS to the datasets folder (see ../shared/datasets/README.md) "
+                 "or pass --data DIR [DIR ...]")
     imgs = []
     for f in sorted(glob.glob(os.path.join(folder, "*.png"))):
         a = np.asarray(Image.open(f).convert("RGB"), dtype=np.uint8)
@@ -87,6 +94,8 @@ def main():
     ap.add_argument("--save-every", type=int, default=200)
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--ckpt", default=os.path.join(HERE, "ckpt"))
+    ap.add_argument("--data", nargs="+", default=None,
+                    help="folders of training PNGs (default: photos-train and photos-train-extra in $EDGEPLAY_DATASETS)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -110,7 +119,9 @@ def main():
         print(f"resumed at step {step}, lr {opt.param_groups[0]['lr']:g}", flush=True)
     print(f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
-    train = load_images(os.path.join(DATA, "photos-train"))
+    folders = args.data or [os.path.join(DATA, d) for d in TRAIN_SETS]
+    train = [im for d in folders for im in load_images(d)]
+    print(f"{len(train)} training photos from {', '.join(folders)}", flush=True)
     kodak = load_images(os.path.join(DATA, "kodak"))[:6] if args.eval_every > 0 else []  # evaluation only
     log = open(os.path.join(args.ckpt, "log.jsonl"), "a")
     t0, acc = time.time(), []

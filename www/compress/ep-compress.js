@@ -6,7 +6,10 @@
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { EpWidget } from '../shell/widget.js';
+import { Progress } from '../shell/progress.js';
 import * as runtime from '../shell/runtime.js';
+import { TwoUp } from '../shell/two-up.js';
+import { CODECS, STREAMS, BPP_MIN, BPP_MAX, RD_BPP } from './meta.js';
 import { acceptImages, decodeImage, fetchImage } from '../shell/image-input.js';
 
 const here = (p) => new URL(p, import.meta.url).href;
@@ -15,16 +18,7 @@ const SAMPLES = [
   { name: 'Lighthouse', url: here('../samples/kodim19.png') },
   { name: 'Hats', url: here('../samples/kodim03.png') },
 ];
-export const CODECS = {
-  progressive: { label: 'Progressive neural', color: '#d9480f', ext: 'eppc' },
-  spiht: { label: 'SPIHT (arithmetic)', color: '#3b6cf6', ext: 'spiht' },
-  jpeg: { label: 'JPEG, same size', color: '#2b8a3e', ext: 'jpg' },
-  webp: { label: 'WebP, same size', color: '#862e9c', ext: 'webp' },
-  original: { label: 'Original', color: '#495057' },
-};
-const PROGRESSIVE = ['progressive', 'spiht'];
-const BPP_MIN = 0.02, BPP_MAX = 2;
-const RD_BPP = [0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.25, 1.5, 2];
+export { CODECS };
 const SIDES = ['left', 'right'];
 
 const bppOf = (v) => Math.exp(Math.log(BPP_MIN) + (v / 1000) * (Math.log(BPP_MAX) - Math.log(BPP_MIN)));
@@ -37,6 +31,10 @@ let uid = 0;
 export class EpCompress extends EpWidget {
   static title = 'Progressive compression: one bitstream, any bitrate';
   static css = here('./compress.css');
+  static feature = 'compress';
+  // SPIHT, JPEG, WebP and the original run in the imaging module; the neural codec in the
+  // neural module (tract), fetched only when a side first shows it.
+  static engines = ['imaging', 'neural'];
 
   #id = `compress-${++uid}`;
   #image = null; // {width, height, rgba, label}
@@ -46,10 +44,11 @@ export class EpCompress extends EpWidget {
   #model = null; // Promise of the model info (loaded when a side first shows the neural codec)
   #encoding = -1; // generation whose neural encode is under way
   #modelError = null;
+  #neuralGen = -1; // generation whose image the neural engine holds
   #gen = 0; // bumps on every new image; stale work checks it
   #res = { left: null, right: null };
   #bmp = { left: null, right: null };
-  #view = { fit: true, scale: 1, ox: 0, oy: 0, split: 0.5 };
+  #view = null; // TwoUp
   #rd = null; // {metric, values: {codec: [..]}}
   #plot = null;
   #last = {};
@@ -73,7 +72,7 @@ export class EpCompress extends EpWidget {
         <span class="ep-hint">or drop / paste an image</span>
       </div>
       <p class="ep-notice" hidden></p>
-      <div class="cp-busy" hidden><span class="cp-busy-text"></span> <button type="button" class="ep-chip cp-cancel">Cancel</button></div>
+      <div class="cp-busy-slot"></div>
       <div class="ep-row cp-rate">
         <label class="ep-label" for="rate">Bitrate</label>
         <input id="rate" class="cp-slider" type="range" min="0" max="1000" step="1" value="${sliderOf(this.#bpp)}">
@@ -110,12 +109,16 @@ export class EpCompress extends EpWidget {
     el.querySelectorAll('.cp-side').forEach((s) => s.addEventListener('change', () => this.#pick(s.dataset.side, s.value)));
     el.querySelectorAll('[data-sample]').forEach((b) =>
       b.addEventListener('click', () => this.#load(() => fetchImage(SAMPLES[+b.dataset.sample].url), SAMPLES[+b.dataset.sample].name)));
-    el.querySelector('.cp-cancel').addEventListener('click', () => this.#cancel());
-    el.querySelectorAll('[data-zoom]').forEach((b) => b.addEventListener('click', () => this.#zoom(b.dataset.zoom)));
+    this.#progress = new Progress({ onCancel: () => this.#cancel(), className: 'cp-busy' });
+    el.querySelector('.cp-busy-slot').replaceWith(this.#progress.el);
+    el.querySelectorAll('[data-zoom]').forEach((b) => b.addEventListener('click', () => this.#view.zoom(b.dataset.zoom)));
     el.querySelectorAll('[data-dl]').forEach((b) => b.addEventListener('click', () => this.#download(b.dataset.side, b.dataset.dl)));
     el.querySelector('.cp-metric').addEventListener('change', (e) => { if (this.#rd) { this.#rd.metric = e.target.value; this.#drawPlot(true); } });
     acceptImages(this.shadowRoot.querySelector('.ep-frame'), el.querySelector('input[type=file]'), (f) => this.#load(() => decodeImage(f), f.name));
-    this.#wireStage(el.querySelector('.cp-stage'));
+    this.#view = new TwoUp(el.querySelector('.cp-stage'), {
+      onDraw: (v) => { this.#last.view = v; },
+      onResize: () => this.#drawPlot(true),
+    });
     return el;
   }
 
@@ -127,7 +130,8 @@ export class EpCompress extends EpWidget {
   /** Loads the neural codec's model (5 MB, same origin) the first time a side shows it. */
   #loadModel() {
     if (!this.#model) {
-      this.#model = runtime.call('compress', 'loadModel', {}, {
+      this.#model = this.call('loadModel', {}, {
+        engine: 'neural',
         onProgress: (p) => this.#busy(`Loading the neural codec's model… ${(p.loaded / 1e6).toFixed(1)} MB`),
       });
       this.#model.catch((e) => { this.#modelError = e.message; });
@@ -155,6 +159,24 @@ export class EpCompress extends EpWidget {
 
   backendChanged() { this.#refresh(); }
 
+  closeSession() {
+    for (const engine of this.constructor.engines) {
+      if (engine === 'imaging' || this.#neuralGen >= 0) this.call('close', { session: this.#id }, { engine }).catch(() => {});
+    }
+    this.#neuralGen = -1;
+  }
+
+  /** After a crash or re-attach the engines hold nothing of this element: the model (if the
+   *  neural engine restarted) and the current image's streams are rebuilt. */
+  async reopen() {
+    this.#model = null;
+    this.#modelError = null;
+    this.#neuralGen = -1;
+    const img = this.#image;
+    if (!img) { await this.start(); return; }
+    await this.#load(async () => ({ ...img }), img.label);
+  }
+
   /** The latest state (for tests and host pages): image, bpp, each side's numbers, RD values. */
   get result() { return this.#last; }
 
@@ -168,10 +190,10 @@ export class EpCompress extends EpWidget {
 
   get #budget() { return Math.max(1, Math.round((this.#bpp * this.#image.width * this.#image.height) / 8)); }
 
+  #progress = null;
+  /** The work of unknown length under way (text), or none (null). */
   #busy(text) {
-    const b = this.shadowRoot.querySelector('.cp-busy');
-    b.hidden = !text;
-    b.querySelector('.cp-busy-text').textContent = text || '';
+    if (text) this.#progress.show(text, null); else this.#progress.hide();
   }
 
   #cancel() {
@@ -203,12 +225,12 @@ export class EpCompress extends EpWidget {
     this.#ready.clear();
     this.#res = { left: null, right: null };
     this.#bmp = { left: null, right: null };
-    this.#view.fit = true;
+    this.#view.setImageSize(img.width, img.height);
     this.#rd = { metric: this.shadowRoot.querySelector('.cp-metric').value, values: {} };
     this.#last = { image: label, width: img.width, height: img.height };
     try {
       const rgba = img.rgba.slice();
-      await runtime.call('compress', 'setImage', { session: this.#id, rgba, width: img.width, height: img.height }, { transfer: [rgba.buffer] });
+      await this.call('setImage', { session: this.#id, rgba, width: img.width, height: img.height }, { transfer: [rgba.buffer] });
       this.#refresh();
       this.#busy(`Encoding ${img.width}×${img.height} with SPIHT…`);
       await this.#encode('spiht', gen);
@@ -225,12 +247,21 @@ export class EpCompress extends EpWidget {
     }
   }
 
+  /** The engine module that runs `codec`. */
+  #engineOf(codec) { return CODECS[codec].engine; }
+
   async #encode(codec, gen) {
-    const r = await runtime.call('compress', 'encode', { session: this.#id, codec });
+    const engine = this.#engineOf(codec);
+    if (engine === 'neural' && this.#neuralGen !== gen) {
+      const rgba = this.#image.rgba.slice();
+      await this.call('setImage', { session: this.#id, rgba, width: this.#image.width, height: this.#image.height }, { engine, transfer: [rgba.buffer] });
+      this.#neuralGen = gen;
+    }
+    const r = await this.call('encode', { session: this.#id, codec }, { engine });
     if (gen !== this.#gen) return;
     this.#ready.add(codec);
     this.#last.encoded = { ...this.#last.encoded, [codec]: r };
-    if (r.fallback) await runtime.status();
+    if (r.fallback) await this.engine(engine).getStatus();
     this.#refresh();
   }
 
@@ -253,7 +284,7 @@ export class EpCompress extends EpWidget {
   #available(codec) {
     if (codec === 'progressive' && this.#modelError) return `The neural codec is unavailable: ${this.#modelError}`;
     if (codec === 'progressive' && !this.#model) return `${CODECS[codec].label}: not loaded yet`;
-    if (PROGRESSIVE.includes(codec) && !this.#ready.has(codec)) return `${CODECS[codec].label}: encoding…`;
+    if (STREAMS.includes(codec) && !this.#ready.has(codec)) return `${CODECS[codec].label}: encoding…`;
     return null;
   }
 
@@ -277,7 +308,7 @@ export class EpCompress extends EpWidget {
     const gen = this.#gen;
     try {
       const t0 = performance.now();
-      const r = await runtime.call('compress', 'decode', { session: this.#id, codec, bytes: this.#budget }, { key: `${this.#id}-${side}` });
+      const r = await this.call('decode', { session: this.#id, codec, bytes: this.#budget }, { key: `${this.#id}-${side}`, engine: this.#engineOf(codec) });
       if (gen !== this.#gen || codec !== this.#sides[side]) return;
       r.latencyMs = performance.now() - t0;
       const bmp = await createImageBitmap(new ImageData(r.rgba, r.width, r.height));
@@ -329,141 +360,16 @@ export class EpCompress extends EpWidget {
 
   // ------------------------------------------------------------------ viewer
 
-  #wireStage(stage) {
-    const canvas = stage.querySelector('canvas');
-    new ResizeObserver(() => {
-      const dpr = devicePixelRatio || 1;
-      canvas.width = Math.max(1, Math.round(stage.clientWidth * dpr));
-      canvas.height = Math.max(1, Math.round(stage.clientHeight * dpr));
-      this.#draw();
-      this.#drawPlot(true);
-    }).observe(stage);
-    let drag = null;
-    const at = (e) => { const b = canvas.getBoundingClientRect(); const dpr = canvas.width / b.width; return [(e.clientX - b.left) * dpr, (e.clientY - b.top) * dpr, dpr]; };
-    stage.addEventListener('pointerdown', (e) => {
-      const [x, y, dpr] = at(e);
-      const onSplit = Math.abs(x - this.#view.split * canvas.width) < 12 * dpr;
-      drag = onSplit ? { kind: 'split' } : { kind: 'pan', x, y, ox: this.#view.ox, oy: this.#view.oy };
-      stage.setPointerCapture(e.pointerId);
-      stage.classList.toggle('cp-dragging-split', onSplit);
-    });
-    stage.addEventListener('pointermove', (e) => {
-      const [x, y, dpr] = at(e);
-      stage.style.cursor = drag?.kind === 'pan' ? 'grabbing' : Math.abs(x - this.#view.split * canvas.width) < 12 * dpr ? 'ew-resize' : 'grab';
-      if (!drag) return;
-      if (drag.kind === 'split') this.#view.split = Math.min(1, Math.max(0, x / canvas.width));
-      else { this.#pinView(); this.#view.ox = drag.ox + x - drag.x; this.#view.oy = drag.oy + y - drag.y; }
-      this.#draw();
-    });
-    const end = () => { drag = null; stage.classList.remove('cp-dragging-split'); };
-    stage.addEventListener('pointerup', end);
-    stage.addEventListener('pointercancel', end);
-    stage.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      const [x, y] = at(e);
-      this.#zoomAt(Math.pow(1.0015, -e.deltaY), x, y);
-    }, { passive: false });
-    stage.addEventListener('dblclick', () => this.#zoom(this.#view.fit ? '1' : 'fit'));
-    stage.addEventListener('keydown', (e) => {
-      const k = e.key;
-      if (k === 'ArrowLeft' || k === 'ArrowRight') this.#view.split = Math.min(1, Math.max(0, this.#view.split + (k === 'ArrowLeft' ? -0.02 : 0.02)));
-      else if (k === '+' || k === '=') this.#zoom('in');
-      else if (k === '-') this.#zoom('out');
-      else if (k === '0') this.#zoom('fit');
-      else if (k === '1') this.#zoom('1');
-      else return;
-      e.preventDefault();
-      this.#draw();
-    });
-  }
-
-  /** Current scale/offset made explicit (leaves "fit" mode). */
-  #pinView() {
-    if (!this.#view.fit || !this.#image) return;
-    const c = this.shadowRoot.querySelector('.cp-canvas');
-    const { width: w, height: h } = this.#image;
-    const s = Math.min(c.width / w, c.height / h);
-    Object.assign(this.#view, { fit: false, scale: s, ox: (c.width - w * s) / 2, oy: (c.height - h * s) / 2 });
-  }
-
-  #zoomAt(f, x, y) {
-    this.#pinView();
-    const v = this.#view;
-    const s = Math.min(32, Math.max(0.05, v.scale * f));
-    v.ox = x - ((x - v.ox) * s) / v.scale;
-    v.oy = y - ((y - v.oy) * s) / v.scale;
-    v.scale = s;
-    this.#draw();
-  }
-
-  #zoom(how) {
-    if (!this.#image) return;
-    const c = this.shadowRoot.querySelector('.cp-canvas');
-    if (how === 'fit') { this.#view.fit = true; this.#draw(); return; }
-    if (how === '1') {
-      this.#pinView();
-      // One image pixel per device pixel, centred on what is in the middle now.
-      this.#zoomAt(1 / this.#view.scale, c.width / 2, c.height / 2);
-      return;
-    }
-    this.#zoomAt(how === 'in' ? 1.5 : 1 / 1.5, c.width / 2, c.height / 2);
-  }
-
+  /** The two-up view (www/shell/two-up.js) shows each side's bitmap with its label. */
   #draw() {
-    const c = this.shadowRoot.querySelector('.cp-canvas');
-    const ctx = c.getContext('2d');
-    ctx.fillStyle = '#e9ecef';
-    ctx.fillRect(0, 0, c.width, c.height);
-    if (!this.#image) return;
-    const { width: w, height: h } = this.#image;
-    let { scale: s, ox, oy } = this.#view;
-    if (this.#view.fit) { s = Math.min(c.width / w, c.height / h); ox = (c.width - w * s) / 2; oy = (c.height - h * s) / 2; }
-    const sx = Math.round(this.#view.split * c.width);
-    ctx.imageSmoothingEnabled = s < 1;
-    const dpr = devicePixelRatio || 1;
-    ctx.font = `${12 * dpr}px system-ui, sans-serif`;
-    for (const side of SIDES) {
-      ctx.save();
-      ctx.beginPath();
-      if (side === 'left') ctx.rect(0, 0, sx, c.height); else ctx.rect(sx, 0, c.width - sx, c.height);
-      ctx.clip();
-      const bmp = this.#bmp[side];
-      if (bmp) ctx.drawImage(bmp, ox, oy, w * s, h * s);
-      else {
-        ctx.fillStyle = '#868e96';
-        ctx.textAlign = 'center';
-        const msg = this.#res[side]?.pending || 'decoding…';
-        ctx.fillText(msg.length > 60 ? `${msg.slice(0, 57)}…` : msg, side === 'left' ? sx / 2 : (sx + c.width) / 2, c.height / 2);
-      }
-      ctx.restore();
-    }
-    // Labels and the divider with its handle.
+    if (!this.#view) return;
+    const img = this.#image;
     const label = (side) => {
       const r = this.#res[side];
       const name = CODECS[this.#sides[side]].label;
-      return r && !r.pending && r.bytes !== null ? `${name} · ${((r.bytes * 8) / (w * h)).toFixed(2)} bpp · ${fmtDb(r.psnr)}` : name;
+      return img && r && !r.pending && r.bytes !== null ? `${name} · ${((r.bytes * 8) / (img.width * img.height)).toFixed(2)} bpp · ${fmtDb(r.psnr)}` : name;
     };
-    ctx.textBaseline = 'top';
-    for (const side of SIDES) {
-      const t = label(side);
-      const tw = ctx.measureText(t).width + 12 * dpr;
-      const x = side === 'left' ? 6 * dpr : c.width - tw - 6 * dpr;
-      ctx.fillStyle = 'rgba(0,0,0,0.6)';
-      ctx.fillRect(x, 6 * dpr, tw, 20 * dpr);
-      ctx.fillStyle = '#fff';
-      ctx.textAlign = 'left';
-      ctx.fillText(t, x + 6 * dpr, 10 * dpr);
-    }
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(sx - dpr, 0, 2 * dpr, c.height);
-    ctx.beginPath();
-    ctx.arc(sx, c.height / 2, 10 * dpr, 0, 2 * Math.PI);
-    ctx.fill();
-    ctx.fillStyle = '#333';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText('⇔', sx, c.height / 2);
-    this.#last.view = { ...this.#view, splitPx: sx };
+    this.#view.setSides(Object.fromEntries(SIDES.map((side) => [side, { bitmap: this.#bmp[side], label: label(side), pending: this.#res[side]?.pending }])));
   }
 
   // ------------------------------------------------------------------ RD plot
@@ -481,7 +387,7 @@ export class EpCompress extends EpWidget {
         if (gen !== this.#gen) return;
         status.textContent = `computing ${++done}/${total}…`;
         const bytes = Math.round((RD_BPP[i] * px) / 8);
-        const r = await runtime.call('compress', 'quality', { session: this.#id, codec, bytes });
+        const r = await this.call('quality', { session: this.#id, codec, bytes }, { engine: this.#engineOf(codec) });
         if (gen !== this.#gen) return;
         // Only points that hit the budget: a stream shorter than it, or a browser encode more
         // than 3 % off, belongs to another rate.
@@ -561,7 +467,7 @@ export class EpCompress extends EpWidget {
         blob = await c.convertToBlob({ type: 'image/png' });
         name = `${base}-${r.codec}-${r.bytes ?? 'original'}B.png`;
       } else {
-        const bytes = await runtime.call('compress', 'file', { session: this.#id, codec: r.codec, bytes: this.#budget });
+        const bytes = await this.call('file', { session: this.#id, codec: r.codec, bytes: this.#budget }, { engine: this.#engineOf(r.codec) });
         blob = new Blob([bytes]);
         name = `${base}-${bytes.length}B.${CODECS[r.codec].ext}`;
       }

@@ -7,6 +7,8 @@
 //                 budget (searched; each quality's encode is cached);
 //   original    — the pixels themselves.
 
+import { MIME, STREAMS } from './meta.js';
+
 const MODEL_FILES = ['tables.json', 'g_a.onnx', 'g_s.onnx', 'h_a.onnx', 'h_s.onnx'];
 const modelBase = new URL('../models/pcodec/', import.meta.url);
 let model = null; // Promise of the model info
@@ -86,7 +88,6 @@ export async function encode(wasm, { session: id, codec }) {
 
 // ---------------------------------------------------------------- browser encoders
 
-const MIME = { jpeg: 'image/jpeg', webp: 'image/webp' };
 
 async function browserEncode(s, codec, q) {
   const cache = s.browser[codec];
@@ -159,7 +160,7 @@ async function decodeAt(wasm, s, codec, bytes) {
   const q = used === null ? { psnr: Infinity, msSsim: 1 } : wasm.image_quality(new Uint8Array(s.rgba.buffer), new Uint8Array(rgba.buffer), s.width, s.height);
   return {
     codec, rgba, width: s.width, height: s.height, target: bytes, bytes: used,
-    full: codec === 'spiht' || codec === 'progressive' ? s.streams[codec].length : null,
+    full: STREAMS.includes(codec) ? s.streams[codec].length : null,
     psnr: q.psnr, msSsim: q.msSsim, ms: performance.now() - t0, ...extra,
   };
 }
@@ -180,7 +181,7 @@ export async function quality(wasm, { session: id, codec, bytes }) {
 export async function file(wasm, { session: id, codec, bytes }) {
   const s = session(id);
   let out;
-  if (codec === 'spiht' || codec === 'progressive') out = s.streams[codec].slice(0, Math.min(bytes, s.streams[codec].length));
+  if (STREAMS.includes(codec)) out = s.streams[codec].slice(0, Math.min(bytes, s.streams[codec].length));
   else if (MIME[codec]) out = new Uint8Array(await (await browserAt(s, codec, bytes)).blob.arrayBuffer());
   else throw new Error(`no file for ${codec}`);
   return { result: out, transfer: [out.buffer] };

@@ -11,6 +11,7 @@
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { EpWidget } from '../shell/widget.js';
+import { Progress } from '../shell/progress.js';
 import * as runtime from '../shell/runtime.js';
 
 const here = (p) => new URL(p, import.meta.url).href;
@@ -46,6 +47,8 @@ let uid = 0;
 
 export class EpNas extends EpWidget {
   static title = 'Hardware-aware architecture search (DONNA) on NATS-Bench';
+  static feature = 'nas';
+  static engines = ['nas'];
   static css = here('./nas.css');
 
   #id = `nas-${++uid}`;
@@ -114,11 +117,7 @@ export class EpNas extends EpWidget {
         <label class="nas-field"><input class="nas-animate" type="checkbox" ${this.#animate ? 'checked' : ''}> animate</label>
         <button type="button" class="ep-chip nas-run">Search</button>
       </div>
-      <div class="nas-busy" hidden>
-        <progress class="nas-bar" max="1" value="0"></progress>
-        <span class="nas-busy-text"></span>
-        <button type="button" class="ep-chip nas-cancel">Stop</button>
-      </div>
+      <div class="nas-busy-slot"></div>
       <div class="nas-panels">
         <figure class="nas-panel">
           <div class="nas-plot"></div>
@@ -165,7 +164,8 @@ export class EpNas extends EpWidget {
     el.querySelector('.nas-seed').addEventListener('change', (e) => { this.#seed = Math.min(1e9, Math.max(0, parseInt(e.target.value, 10) || 0)); e.target.value = this.#seed; });
     el.querySelector('.nas-animate').addEventListener('change', (e) => { this.#animate = e.target.checked; });
     el.querySelector('.nas-run').addEventListener('click', () => this.#runSearch());
-    el.querySelector('.nas-cancel').addEventListener('click', () => this.#stop());
+    this.#progress = new Progress({ label: 'Stop', onCancel: () => this.#stop(), className: 'nas-busy' });
+    el.querySelector('.nas-busy-slot').replaceWith(this.#progress.el);
     el.querySelector('.nas-tau-run').addEventListener('click', () => this.#taus());
     el.querySelector('.nas-naswot').addEventListener('click', () => this.#naswotHere());
     // Keyboard: ←/→ step along the found front (the true front before a search).
@@ -205,30 +205,30 @@ export class EpNas extends EpWidget {
   /** The worker-side session (reopened if the element was detached and attached again). */
   #opened = null;
   #open() {
-    this.#opened ??= runtime.call('nas', 'open', { session: this.#id });
+    this.#opened ??= this.call('open', { session: this.#id });
     return this.#opened;
   }
 
   /** A call on this element's session. */
   async #call(fn, args = {}, opts = {}) {
     await this.#open();
-    return runtime.call('nas', fn, { session: this.#id, ...args }, opts);
+    return this.call(fn, { session: this.#id, ...args }, opts);
   }
 
-  connectedCallback() {
-    super.connectedCallback();
-    if (this.#detached) { this.#detached = false; this.#select(this.#ds, this.#cost); }
-  }
-
-  #detached = false;
-  disconnectedCallback() {
-    super.disconnectedCallback();
+  closeSession() {
     if (!this.#opened) return;
     this.#view++;
     this.#stop();
-    this.#detached = true;
     this.#opened = null;
-    runtime.call('nas', 'close', { session: this.#id }).catch(() => {});
+    this.call('close', { session: this.#id }).catch(() => {});
+  }
+
+  /** Detached and re-attached, or the NAS engine restarted: a fresh session, same view. */
+  async reopen() {
+    this.#view++;
+    this.#stop();
+    this.#opened = null;
+    await this.#select(this.#ds, this.#cost);
   }
 
   /** The predictor and search run in wasm on the CPU; the GPU is what gets timed. */
@@ -252,13 +252,12 @@ export class EpNas extends EpWidget {
     root.querySelector('.nas-samples-value').textContent = String(this.#samples);
   }
 
+  #progress = null;
   #busy(on, text = '', frac = 0) {
-    this.#q('.nas-busy').hidden = !on;
-    this.#q('.nas-busy-text').textContent = text;
-    this.#q('.nas-bar').value = frac;
+    if (on) this.#progress.show(text, frac); else this.#progress.hide();
   }
 
-  #gpuHere() { return runtime.currentStatus()?.path === 'gpu'; }
+  #gpuHere() { return this.engineStatus?.path === 'gpu'; }
 
   #showChips() {
     this.shadowRoot.querySelectorAll('[data-ds]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.ds === this.#ds)));
@@ -275,7 +274,7 @@ export class EpNas extends EpWidget {
   // ---- latency tables --------------------------------------------------------------------
 
   #deviceKey(device) {
-    const s = runtime.currentStatus() ?? {};
+    const s = this.engineStatus ?? {};
     return device === 'gpu' ? `gpu:${s.adapter || '?'}` : `cpu:${navigator.hardwareConcurrency || '?'}:${navigator.userAgent}`;
   }
 
@@ -366,7 +365,7 @@ export class EpNas extends EpWidget {
     const t = this.#luts[`${this.#cost}:${this.#ds}`];
     box.hidden = !t;
     if (!t) { this.latency = null; return; }
-    const name = this.#cost === 'gpu' ? `this GPU (${runtime.currentStatus()?.adapter || 'WebGPU'})` : 'this CPU (wasm)';
+    const name = this.#cost === 'gpu' ? `this GPU (${this.engineStatus?.adapter || 'WebGPU'})` : 'this CPU (wasm)';
     const c = t.check;
     box.textContent = `Latency table of ${name} for ${DATASETS[this.#ds]}: ${t.pieceMs.length} building blocks`
       + `${t.cached ? ` (cached ${new Date(t.when).toLocaleString()}; “Measure my device” measures again)` : ''}. `
@@ -742,7 +741,7 @@ export class EpNas extends EpWidget {
     out.textContent = 'running the network on 32 crops…';
     try {
       const t0 = performance.now();
-      const v = await runtime.call('nas', 'naswot', { index });
+      const v = await this.call('naswot', { index });
       if (+btn.dataset.index !== index) return;
       out.textContent = `${v.toFixed(2)} here in ${((performance.now() - t0) / 1000).toFixed(2)} s — ${Math.fround(v) === Math.fround(shipped) ? 'equal to the shipped score' : `shipped ${shipped.toFixed(2)}`}`;
       this.dispatchEvent(new CustomEvent('naswot', { detail: { index, here: v, shipped } }));

@@ -1,16 +1,21 @@
-// The page's one engine: a module worker holding the single WebAssembly instance and,
-// through it, the single GPU device that every widget shares. Widgets' worker-side code
-// lives in their own folders (`<widget>/worker.js`) and is imported on first use.
+// One engine: a module worker holding one wasm module (named by `?module=` in this script's
+// URL, see ./modules.js) and, through it, that module's GPU device. Widgets' worker-side code
+// lives in their own folders (`<feature>/worker.js`) and is imported on first use.
 
-import init, * as wasm from '../wasm/edgeplay-web.js';
+import { moduleInfo } from './modules.js';
 
-const ready = init();
-const modules = new Map();
+const name = new URL(import.meta.url).searchParams.get('module') || '';
+const ready = (async () => {
+  const wasm = await import(`../wasm/${moduleInfo(name).wasm}.js`);
+  await wasm.default();
+  return wasm;
+})();
+const features = new Map();
 
-async function widgetModule(name) {
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`bad widget module name: ${name}`);
-  if (!modules.has(name)) modules.set(name, import(`../${name}/worker.js`));
-  return modules.get(name);
+async function featureModule(feature) {
+  if (!/^[a-z][a-z0-9-]*$/.test(feature)) throw new Error(`bad feature name: ${feature}`);
+  if (!features.has(feature)) features.set(feature, import(`../${feature}/worker.js`));
+  return features.get(feature);
 }
 
 // wgpu only reports the adapter's (often empty) description; browsers do tell vendor and
@@ -27,30 +32,36 @@ async function describeAdapter() {
   return adapterName;
 }
 
-async function status() {
+async function status(wasm) {
   const s = await wasm.runtime_status();
   if (s.adapter === 'WebGPU adapter') s.adapter = (await describeAdapter()) || s.adapter;
-  return s;
+  return { ...s, module: name };
+}
+
+function hook(wasm, fn) {
+  if (typeof wasm[fn] !== 'function') throw new Error(`this build has no test hooks (trunk build --features test-hooks)`);
+  return wasm[fn];
 }
 
 const core = {
   status,
-  setBackend: ({ backend }) => { wasm.set_backend(backend); return status(); },
-  simulateDeviceLoss: async () => { const lost = wasm.simulate_device_loss(); return { lost, status: await status() }; },
+  setBackend: (wasm, { backend }) => { wasm.set_backend(backend); return status(wasm); },
+  simulateDeviceLoss: async (wasm) => { const lost = hook(wasm, 'simulate_device_loss')(); return { lost, status: await status(wasm) }; },
+  debugPanic: (wasm, { message }) => hook(wasm, 'debug_panic')(message || 'forced by a test'),
 };
 
 self.onmessage = async (e) => {
-  const { id, module, fn, args } = e.data;
+  const { id, feature, fn, args } = e.data;
   const progress = (p) => self.postMessage({ id, progress: p });
   try {
-    await ready;
+    const wasm = await ready;
     let out;
-    if (module === 'core') {
+    if (feature === 'core') {
       if (!Object.hasOwn(core, fn)) throw new Error(`unknown call core.${fn}`);
-      out = { result: await core[fn](args ?? {}) };
+      out = { result: await core[fn](wasm, args ?? {}) };
     } else {
-      const mod = await widgetModule(module);
-      if (typeof mod[fn] !== 'function') throw new Error(`unknown call ${module}.${fn}`);
+      const mod = await featureModule(feature);
+      if (typeof mod[fn] !== 'function') throw new Error(`unknown call ${feature}.${fn}`);
       out = await mod[fn](wasm, args ?? {}, progress);
     }
     self.postMessage({ id, ok: true, result: out.result }, out.transfer ?? []);
@@ -58,6 +69,6 @@ self.onmessage = async (e) => {
     const message = err instanceof Error ? err.message : String(err);
     // A trap (a Rust panic) leaves the wasm instance unusable: ask for a fresh engine.
     const fatal = err instanceof WebAssembly.RuntimeError;
-    self.postMessage({ id, ok: false, error: fatal ? `internal error (${message}); the engine was restarted` : message, fatal });
+    self.postMessage({ id, ok: false, error: fatal ? `the ${name} engine crashed (${message}) and was restarted` : message, fatal });
   }
 };

@@ -1,16 +1,26 @@
-// Client side of the engine worker: one per page, created lazily, shared by all widgets.
-// `call()` sends a request; with a `key`, a newer request for the same key replaces one that
-// has not started yet (sliders send many; only the latest matters).
+// Client side of the engines: one worker per wasm module (./modules.js) and page, created on
+// the first call into that module and shared by every widget of the document.
+//
+// `engine(name).call(feature, fn, args, {key, transfer, onProgress})` sends a request; with a
+// `key`, a newer request for the same key replaces one that has not started yet (sliders send
+// many; only the latest matters). A Rust panic traps one module: its worker is replaced, its
+// pending calls fail, and `onRestart` listeners (the widget base class) hear about it, so the
+// widgets that used that module reopen their sessions; other modules are untouched.
+
+import { moduleInfo } from './modules.js';
 
 const events = new EventTarget();
-let worker = null;
-let nextId = 1;
-const pending = new Map();
-const queues = new Map(); // key -> { running: bool, next: {args, resolve, reject} | null }
-let lastStatus = null;
+const engines = new Map();
+let backend = 'auto';
 
-function makeWorker() {
+/** Superseded requests reject with this error; widgets ignore it. */
+export class Superseded extends Error {
+  constructor() { super('superseded by a newer request'); this.name = 'Superseded'; }
+}
+
+function makeWorker(name) {
   const url = new URL('./engine-worker.js', import.meta.url);
+  url.searchParams.set('module', name);
   try {
     if (url.origin === location.origin) return new Worker(url, { type: 'module' });
   } catch (_) { /* fall through to the blob shim */ }
@@ -19,93 +29,143 @@ function makeWorker() {
   return new Worker(URL.createObjectURL(shim), { type: 'module' });
 }
 
-function ensureWorker() {
-  if (worker) return worker;
-  worker = makeWorker();
-  worker.onmessage = (e) => {
-    const { id, ok, result, error, progress, fatal } = e.data;
-    const p = pending.get(id);
-    if (!p) return;
-    if (progress !== undefined) { p.onProgress?.(progress); return; }
-    pending.delete(id);
-    ok ? p.resolve(result) : p.reject(new Error(error));
-    if (fatal) restart(error);
-  };
-  worker.onerror = (e) => {
-    const err = new Error(`engine failed to start: ${e.message || 'worker error'}`);
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  return worker;
+class Engine {
+  #worker = null;
+  #nextId = 1;
+  #pending = new Map();
+  #queues = new Map(); // key -> { running, next: {args, opts, resolve, reject} | null }
+  #backendSent = 'auto';
+  /** Times this module was restarted after a crash. */
+  restarts = 0;
+  status = null;
+
+  constructor(name) {
+    this.name = name;
+    this.label = moduleInfo(name).label;
+  }
+
+  get started() { return this.#worker !== null; }
+
+  #ensure() {
+    if (this.#worker) return this.#worker;
+    const w = this.#worker = makeWorker(this.name);
+    this.#backendSent = 'auto';
+    w.onmessage = (e) => {
+      const { id, ok, result, error, progress, fatal } = e.data;
+      const p = this.#pending.get(id);
+      if (!p) return;
+      if (progress !== undefined) { p.onProgress?.(progress); return; }
+      this.#pending.delete(id);
+      ok ? p.resolve(result) : p.reject(new Error(error));
+      if (fatal) this.#restart(error);
+    };
+    w.onerror = (e) => {
+      e.preventDefault?.();
+      const err = new Error(`the ${this.label} engine failed to start: ${e.message || 'worker error'}`);
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+      this.#worker?.terminate();
+      this.#worker = null;
+    };
+    return w;
+  }
+
+  #restart(reason) {
+    this.#worker?.terminate();
+    this.#worker = null;
+    const err = new Error(reason);
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.restarts++;
+    events.dispatchEvent(new CustomEvent('restart', { detail: { module: this.name, reason } }));
+  }
+
+  async #send(feature, fn, args, { transfer = [], onProgress } = {}) {
+    // The page-wide CPU-only choice reaches a (re)started module before its first real call.
+    if (feature !== 'core' && this.#backendSent !== backend) await this.setBackend(backend);
+    const w = this.#ensure();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      w.postMessage({ id, feature, fn, args }, transfer);
+    });
+  }
+
+  call(feature, fn, args = {}, opts = {}) {
+    if (!opts.key) return this.#send(feature, fn, args, opts);
+    let q = this.#queues.get(opts.key);
+    if (!q) { q = { running: false, next: null }; this.#queues.set(opts.key, q); }
+    return new Promise((resolve, reject) => {
+      if (q.next) q.next.reject(new Superseded());
+      q.next = { args, opts, resolve, reject };
+      this.#pump(feature, fn, q);
+    });
+  }
+
+  async #pump(feature, fn, q) {
+    if (q.running || !q.next) return;
+    const job = q.next;
+    q.next = null;
+    q.running = true;
+    try { job.resolve(await this.#send(feature, fn, job.args, job.opts)); }
+    catch (e) { job.reject(e); }
+    finally { q.running = false; this.#pump(feature, fn, q); }
+  }
+
+  #publish(s) {
+    this.status = s;
+    events.dispatchEvent(new CustomEvent('status', { detail: s }));
+    return s;
+  }
+
+  /** Which path this module runs on and why (creates its device on first call). */
+  async getStatus() { return this.#publish(await this.#send('core', 'status')); }
+
+  async setBackend(b) {
+    this.#backendSent = b;
+    return this.#publish(await this.#send('core', 'setBackend', { backend: b }));
+  }
+
+  async simulateDeviceLoss() {
+    const r = await this.#send('core', 'simulateDeviceLoss');
+    this.#publish(r.status);
+    return r;
+  }
+
+  /** Traps this module's wasm (test builds only); the module restarts. */
+  debugPanic(message) { return this.#send('core', 'debugPanic', { message }); }
 }
 
-function restart(reason) {
-  worker?.terminate();
-  worker = null;
-  const err = new Error(reason);
-  for (const p of pending.values()) p.reject(err);
-  pending.clear();
+/** The engine of wasm module `name` (created lazily; its worker starts on the first call). */
+export function engine(name) {
+  if (!engines.has(name)) engines.set(name, new Engine(name));
+  return engines.get(name);
 }
 
-function send(module, fn, args, { transfer = [], onProgress } = {}) {
-  const w = ensureWorker();
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, onProgress });
-    w.postMessage({ id, module, fn, args }, transfer);
-  });
+/** Engines whose worker is running (tests and the playground's module list). */
+export function startedEngines() { return [...engines.values()].filter((e) => e.started).map((e) => e.name); }
+
+/** 'auto' or 'cpu' (or 'gpu'): page-wide; every started module follows, later ones too. */
+export async function setBackend(b) {
+  backend = b;
+  const out = [];
+  for (const e of engines.values()) if (e.started) out.push(await e.setBackend(b));
+  events.dispatchEvent(new CustomEvent('backend', { detail: b }));
+  return out;
 }
 
-/** Superseded requests reject with this error; widgets ignore it. */
-export class Superseded extends Error {
-  constructor() { super('superseded by a newer request'); this.name = 'Superseded'; }
-}
+export function currentBackend() { return backend; }
 
-export function call(module, fn, args = {}, opts = {}) {
-  if (!opts.key) return send(module, fn, args, opts);
-  let q = queues.get(opts.key);
-  if (!q) { q = { running: false, next: null }; queues.set(opts.key, q); }
-  return new Promise((resolve, reject) => {
-    if (q.next) q.next.reject(new Superseded());
-    q.next = { args, opts, resolve, reject };
-    pump(module, fn, q);
-  });
-}
-
-async function pump(module, fn, q) {
-  if (q.running || !q.next) return;
-  const job = q.next;
-  q.next = null;
-  q.running = true;
-  try { job.resolve(await send(module, fn, job.args, job.opts)); }
-  catch (e) { job.reject(e); }
-  finally { q.running = false; pump(module, fn, q); }
-}
-
-function publish(status) {
-  lastStatus = status;
-  events.dispatchEvent(new CustomEvent('status', { detail: status }));
-  return status;
-}
-
-export async function status() {
-  return publish(await send('core', 'status'));
-}
-
-/** 'auto' or 'cpu' (or 'gpu'): page-wide, every widget's badge follows. */
-export async function setBackend(backend) {
-  return publish(await send('core', 'setBackend', { backend }));
-}
-
-export async function simulateDeviceLoss() {
-  const r = await send('core', 'simulateDeviceLoss');
-  publish(r.status);
-  return r;
-}
-
-export function currentStatus() { return lastStatus; }
+/** Status events of every module: fn({module, path, adapter, …}). */
 export function onStatus(fn) {
   const h = (e) => fn(e.detail);
   events.addEventListener('status', h);
   return () => events.removeEventListener('status', h);
+}
+
+/** A module crashed and was restarted: fn({module, reason}). */
+export function onRestart(fn) {
+  const h = (e) => fn(e.detail);
+  events.addEventListener('restart', h);
+  return () => events.removeEventListener('restart', h);
 }

@@ -17,6 +17,8 @@ let uid = 0;
 export class EpWavelet extends EpWidget {
   static title = 'CDF 9/7 wavelet decomposition';
   static css = here('./wavelet.css');
+  static feature = 'wavelet';
+  static engines = ['imaging'];
 
   #image = null; // {width, height, rgba, label}
   #levels = 3;
@@ -71,6 +73,9 @@ export class EpWavelet extends EpWidget {
 
   backendChanged() { this.#run(); }
 
+  /** Nothing lives in the engine between calls: redo the current picture. */
+  async reopen() { if (this.#image) await this.#run(); else await this.start(); }
+
   /** The last result (for tests and host pages). */
   get result() { return this.#last; }
 
@@ -97,12 +102,12 @@ export class EpWavelet extends EpWidget {
     try {
       this.setProgress(`Transforming ${img.width}×${img.height}…`);
       const rgba = img.rgba.slice();
-      const r = await runtime.call('wavelet', 'analyze', { rgba, width: img.width, height: img.height, levels: this.#levels }, { key: this.#key, transfer: [rgba.buffer] });
+      const r = await this.call('analyze', { rgba, width: img.width, height: img.height, levels: this.#levels }, { key: this.#key, transfer: [rgba.buffer] });
       lv.max = Math.max(1, r.maxLevels);
       this.#draw(r);
       this.#last = { ...r, image: img.label, seq: ++this.#seq };
       this.setProgress(null);
-      if (r.fallback) await runtime.status();
+      if (r.fallback) await this.engine().getStatus();
       this.dispatchEvent(new CustomEvent('result', { detail: this.#last }));
     } catch (e) {
       if (e instanceof runtime.Superseded) return;

@@ -7,7 +7,7 @@
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { EpWidget } from '../shell/widget.js';
-import * as runtime from '../shell/runtime.js';
+import { Progress } from '../shell/progress.js';
 
 const here = (p) => new URL(p, import.meta.url).href;
 const LABELLED = [10, 20, 50, 100, 200, 500, 1000, 0]; // packets per zone; 0 = all
@@ -21,6 +21,8 @@ let uid = 0;
 
 export class EpWifi extends EpWidget {
   static title = 'Wi-Fi positioning without precise labels (WiCluster)';
+  static feature = 'wifi';
+  static engines = ['wifi'];
   static css = here('./wifi.css');
 
   #id = `wifi-${++uid}`;
@@ -63,11 +65,7 @@ export class EpWifi extends EpWidget {
         <label class="wf-inputs-label">Inputs <select class="wf-inputs"><option value="csi+rssi">CSI + RSSI</option><option value="csi">CSI only</option></select></label>
         <button type="button" class="ep-chip wf-retrain">Retrain</button>
       </div>
-      <div class="wf-busy" hidden>
-        <progress class="wf-bar" max="1" value="0"></progress>
-        <span class="wf-busy-text"></span>
-        <button type="button" class="ep-chip wf-cancel">Cancel</button>
-      </div>
+      <div class="wf-busy-slot"></div>
       <div class="wf-panels">
         <figure class="wf-panel">
           <figcaption><span class="ep-label">Floor map</span>
@@ -100,7 +98,8 @@ export class EpWifi extends EpWidget {
     lab.addEventListener('input', () => { this.#labelled = +lab.value; this.#showLabelled(); this.#retrainSoon(); });
     el.querySelector('.wf-inputs').addEventListener('change', (e) => { this.#inputs = e.target.value; this.#train(); });
     el.querySelector('.wf-retrain').addEventListener('click', () => this.#train());
-    el.querySelector('.wf-cancel').addEventListener('click', () => this.#cancel());
+    this.#progress = new Progress({ onCancel: () => this.#cancel(), className: 'wf-busy' });
+    el.querySelector('.wf-busy-slot').replaceWith(this.#progress.el);
     el.querySelector('.wf-show').addEventListener('change', (e) => { this.#show = e.target.value; this.#drawMap(); });
     el.querySelector('.wf-colour').addEventListener('change', (e) => { this.#colourBy = e.target.value; this.#drawChart(); });
     const input = el.querySelector('input[type=file]');
@@ -125,10 +124,10 @@ export class EpWifi extends EpWidget {
     await this.#load(this.#source);
   }
 
-  disconnectedCallback() {
-    super.disconnectedCallback();
-    runtime.call('wifi', 'close', { session: this.#id }).catch(() => {});
-  }
+  closeSession() { this.call('close', { session: this.#id }).catch(() => {}); }
+
+  /** The session's data set is gone (crash) or closed (detached): load the current source again. */
+  async reopen() { await this.#load(this.#source === 'files' ? 'path3' : this.#source); }
 
   /** Training and inference run in WebAssembly on every page: say so, whatever the adapter. */
   badge(s) {
@@ -148,11 +147,9 @@ export class EpWifi extends EpWidget {
     root.querySelector('.wf-labelled').setAttribute('aria-valuetext', v === 0 ? 'all' : `${v} per zone`);
   }
 
+  #progress = null;
   #busy(on, text = '', frac = 0) {
-    const b = this.#q('.wf-busy');
-    b.hidden = !on;
-    this.#q('.wf-busy-text').textContent = text;
-    this.#q('.wf-bar').value = frac;
+    if (on) this.#progress.show(text, frac); else this.#progress.hide();
   }
 
   async #load(source) {
@@ -160,16 +157,16 @@ export class EpWifi extends EpWidget {
     this.clearError();
     this.shadowRoot.querySelectorAll('[data-src]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.src === source)));
     try {
-      await runtime.call('wifi', 'cancel', { session: this.#id });
+      await this.call('cancel', { session: this.#id });
       let data;
       if (source.startsWith('path')) {
         this.#busy(true, 'Loading captures…', 0);
-        data = await runtime.call('wifi', 'loadPath', { session: this.#id, path: +source.slice(4) }, {
+        data = await this.call('loadPath', { session: this.#id, path: +source.slice(4) }, {
           onProgress: (p) => this.#busy(true, `Loading captures… ${p.loaded} / ${p.total}`, p.loaded / p.total),
         });
       } else {
         this.#busy(true, 'Simulating the scene (ray tracing every packet)…', 0);
-        data = await runtime.call('wifi', 'loadSim', { session: this.#id, scene: source, seed: 1 });
+        data = await this.call('loadSim', { session: this.#id, scene: source, seed: 1 });
       }
       if (gen !== this.#loadGen) return;
       this.#source = source;
@@ -184,7 +181,7 @@ export class EpWifi extends EpWidget {
     const gen = ++this.#loadGen;
     this.clearError();
     try {
-      await runtime.call('wifi', 'cancel', { session: this.#id });
+      await this.call('cancel', { session: this.#id });
       this.#busy(true, `Reading ${list.length} files…`, 0);
       const files = [];
       for (const f of list) {
@@ -192,7 +189,7 @@ export class EpWifi extends EpWidget {
         else if (/\.pcap(ng)?$/i.test(f.name)) files.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
       }
       if (!files.length) throw new Error('None of these files is a capture (.pcap, .pcapng) or a location table (.csv).');
-      const data = await runtime.call('wifi', 'loadFiles', { session: this.#id, files });
+      const data = await this.call('loadFiles', { session: this.#id, files });
       if (gen !== this.#loadGen) return;
       this.#source = 'files';
       this.shadowRoot.querySelectorAll('[data-src]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
@@ -228,7 +225,7 @@ export class EpWifi extends EpWidget {
   }
 
   async #cancel() {
-    await runtime.call('wifi', 'cancel', { session: this.#id }).catch(() => {});
+    await this.call('cancel', { session: this.#id }).catch(() => {});
     this.#busy(false);
   }
 
@@ -239,7 +236,7 @@ export class EpWifi extends EpWidget {
     const inputs = this.#inputs;
     this.#busy(true, 'Training…', 0);
     try {
-      const r = await runtime.call('wifi', 'train', {
+      const r = await this.call('train', {
         session: this.#id, inputs, seed: 1, steps: this.#steps, labelled, csiNoise: 0.5,
       }, {
         onProgress: (p) => this.#busy(true, `Training step ${p.step} / ${p.steps} · triplet ${p.triplet.toFixed(3)} · cluster ${p.cluster.toFixed(3)} · geometry ${p.geometry.toFixed(2)} · ${(p.ms / 1000).toFixed(1)} s`, p.step / p.steps),

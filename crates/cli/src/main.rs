@@ -89,62 +89,10 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// DONNA-style hardware-aware search on the NATS-Bench table: predictor Kendall τ per
-    /// feature set, the searched front's mean accuracy gap; `--measure`: this machine's
-    /// latency table; `--proxies OUT`: NASWOT of the whole space.
+    /// DONNA-style hardware-aware architecture search on the NATS-Bench table.
     Nas {
-        /// NATS-Bench CSV export, or the compact table the page ships.
-        #[arg(long, default_value = "www/nas/data/nats.bin")]
-        data: PathBuf,
-        /// NASWOT scores of the whole space (written by --proxies).
-        #[arg(long, default_value = "www/nas/data/naswot.f32")]
-        naswot: PathBuf,
-        /// cifar10, cifar100 or imagenet16
-        #[arg(long, default_value = "cifar10")]
-        dataset: String,
-        /// True accuracies the predictor starts from.
-        #[arg(long, default_value_t = 40)]
-        samples: usize,
-        /// True accuracies looked up in all (predictor samples + searched architectures).
-        #[arg(long, default_value_t = 156)]
-        budget: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Cost objective: macs or params.
-        #[arg(long, default_value = "macs")]
-        cost: String,
-        /// Use the table's own accuracies instead of the predictor.
-        #[arg(long)]
-        oracle: bool,
-        /// Optimism of the search: predicted mean + EXPLORE × the forest's spread.
-        #[arg(long, default_value_t = 0.0)]
-        explore: f64,
-        /// NSGA-II population.
-        #[arg(long, default_value_t = 64)]
-        population: usize,
-        /// NSGA-II generations per round.
-        #[arg(long, default_value_t = 30)]
-        generations: usize,
-        /// Architectures looked up after each round.
-        #[arg(long, default_value_t = 10)]
-        per_round: usize,
-        /// Measure this machine's latency table (GPU unless --backend cpu).
-        #[arg(long)]
-        measure: bool,
-        /// Timing repetitions (median) for --measure.
-        #[arg(long, default_value_t = 5)]
-        reps: usize,
-        /// Whole networks timed to check the table's sums (--measure).
-        #[arg(long, default_value_t = 20)]
-        check: usize,
-        /// Measure NASWOT for all 15,625 cells into this file.
-        #[arg(long)]
-        proxies: Option<PathBuf>,
-        /// Write the accuracy table (--data) in the page's compact form to this file.
-        #[arg(long)]
-        write_table: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
+        #[command(subcommand)]
+        what: NasCmd,
     },
     /// WiCluster-style weakly supervised Wi-Fi positioning and its baselines on the
     /// CSUIndoorLoc captures (one path or all), or on a simulated scene.
@@ -193,6 +141,78 @@ impl Rate {
     fn max_bytes(&self, pixels: f64) -> Option<usize> {
         self.bytes.or(self.bpp.map(|b| (b * pixels / 8.0).floor() as usize))
     }
+}
+
+#[derive(Subcommand)]
+enum NasCmd {
+    /// Predictor Kendall τ per feature set, then the search: the found front's mean accuracy
+    /// gap beside random sampling with the same budget.
+    Search {
+        /// NATS-Bench CSV export, or the compact table the page ships.
+        #[arg(long, default_value = "www/nas/data/nats.bin")]
+        data: PathBuf,
+        /// NASWOT scores of the whole space (written by `nas proxies`).
+        #[arg(long, default_value = "www/nas/data/naswot.f32")]
+        naswot: PathBuf,
+        /// cifar10, cifar100 or imagenet16
+        #[arg(long, default_value = "cifar10")]
+        dataset: String,
+        /// True accuracies the predictor starts from.
+        #[arg(long, default_value_t = 40)]
+        samples: usize,
+        /// True accuracies looked up in all (predictor samples + searched architectures).
+        #[arg(long, default_value_t = 156)]
+        budget: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Cost objective: macs or params.
+        #[arg(long, default_value = "macs")]
+        cost: String,
+        /// Use the table's own accuracies instead of the predictor.
+        #[arg(long)]
+        oracle: bool,
+        /// Optimism of the search: predicted mean + EXPLORE × the forest's spread.
+        #[arg(long, default_value_t = 0.0)]
+        explore: f64,
+        /// NSGA-II population.
+        #[arg(long, default_value_t = 64)]
+        population: usize,
+        /// NSGA-II generations per round.
+        #[arg(long, default_value_t = 30)]
+        generations: usize,
+        /// Architectures looked up after each round.
+        #[arg(long, default_value_t = 10)]
+        per_round: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// This machine's latency table (GPU unless --backend cpu), checked against whole networks.
+    Measure {
+        #[arg(long, default_value = "cifar10")]
+        dataset: String,
+        /// Timing repetitions (median).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// Whole networks timed to check the table's sums.
+        #[arg(long, default_value_t = 20)]
+        check: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measures NASWOT for all 15,625 cells into OUT (about 20 minutes on one core).
+    Proxies {
+        out: PathBuf,
+        #[arg(long, default_value = "www/nas/data/nats.bin")]
+        data: PathBuf,
+    },
+    /// Writes the accuracy table (--data, e.g. NATS-Bench's CSV) in the page's compact form.
+    WriteTable {
+        out: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,11 +274,14 @@ fn load_model(dir: &std::path::Path) -> Result<edgeplay_pcodec::Model> {
     edgeplay_pcodec::Model::load(dir).with_context(|| format!("loading the progressive codec's model from {} (--model DIR)", dir.display()))
 }
 
-/// Where the neural codec's transforms run: the GPU when the runtime picks one, else tract.
-async fn neural_engine(rt: &Runtime, model: &edgeplay_pcodec::Model) -> (Option<edgeplay_pcodec::GpuModel>, &'static str) {
-    match rt.exec().await {
-        Ok(edgeplay_gpu::Exec::Gpu(g)) => (Some(model.on_gpu(&g)), "GPU"),
-        _ => (None, "CPU (tract)"),
+/// "GPU" or "CPU (tract)", and a note on stderr when the GPU failed and the CPU took over.
+fn neural_path(path: edgeplay_gpu::Path, fallback: Option<String>) -> &'static str {
+    if let Some(r) = fallback {
+        eprintln!("note: GPU failed, used the CPU: {r}");
+    }
+    match path {
+        edgeplay_gpu::Path::Gpu => "GPU",
+        edgeplay_gpu::Path::Cpu => "CPU (tract)",
     }
 }
 
@@ -305,18 +328,17 @@ async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> 
             }
         }
         Cmd::Csi { files, json } => csi_summary(&files, json)?,
-        Cmd::Nas { data, naswot, dataset, samples, budget, seed, cost, oracle, explore, population, generations, per_round, measure, reps, check, proxies, write_table, json } => {
-            if let Some(out) = write_table {
+        Cmd::Nas { what } => match what {
+            NasCmd::WriteTable { out, data } => {
                 std::fs::write(&out, nas::load_bench(&data)?.to_bytes())?;
                 println!("wrote {}", out.display());
-            } else if let Some(out) = proxies {
-                nas::proxies(&data, &out)?
-            } else if measure {
-                nas::measure(rt, &dataset, reps, check, seed, json).await?
-            } else {
+            }
+            NasCmd::Proxies { out, data } => nas::proxies(&data, &out)?,
+            NasCmd::Measure { dataset, reps, check, seed, json } => nas::measure(rt, &dataset, reps, check, seed, json).await?,
+            NasCmd::Search { data, naswot, dataset, samples, budget, seed, cost, oracle, explore, population, generations, per_round, json } => {
                 nas::run(&data, &naswot, &dataset, samples, budget, seed, &cost, oracle, explore, (population, generations, per_round), json)?
             }
-        }
+        },
         Cmd::Wifi { data, path, sim, seed, labelled, steps, csi_noise, json } => wifi::run(&data, path, sim.as_deref(), seed, labelled, steps, csi_noise, json)?,
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
         Cmd::Bench { what: Bench::Pcodec { images, bpp, reps } } => bench_pcodec(rt, &load_model(model_dir)?, &expand_images(&images)?, bpp, reps).await?,
@@ -329,11 +351,10 @@ async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> 
                 let model = load_model(model_dir)?;
                 let img = rd::load(&input, false)?;
                 let px = img.width as f64 * img.height as f64;
-                let (gm, path) = neural_engine(rt, &model).await;
-                let engine = gm.as_ref().map_or(edgeplay_pcodec::Engine::Cpu, edgeplay_pcodec::Engine::Gpu);
                 let sw = Stopwatch::start();
-                let mut out = edgeplay_pcodec::encode(&model, &img, engine).await?;
+                let ran = edgeplay_pcodec::on_runtime(rt, &model, async |e| edgeplay_pcodec::encode(&model, &img, e).await).await?;
                 let ms = sw.ms();
+                let (mut out, path) = (ran.value, neural_path(ran.path, ran.fallback));
                 if let Some(m) = rate.max_bytes(px) {
                     out.truncate(m);
                 }
@@ -364,12 +385,11 @@ async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> 
                 let (h, _) = edgeplay_pcodec::Header::parse(&data)?;
                 let px = h.width as f64 * h.height as f64;
                 let used = rate.max_bytes(px).unwrap_or(data.len()).min(data.len());
-                let (gm, path) = neural_engine(rt, &model).await;
-                let engine = gm.as_ref().map_or(edgeplay_pcodec::Engine::Cpu, edgeplay_pcodec::Engine::Gpu);
                 let sw = Stopwatch::start();
                 let d = edgeplay_pcodec::Decoder::new(&model, &data[..used])?;
-                let img = d.decode(&model, used, engine).await?;
+                let ran = edgeplay_pcodec::on_runtime(rt, &model, async |e| d.decode(&model, used, e).await).await?;
                 let ms = sw.ms();
+                let (img, path) = (ran.value, neural_path(ran.path, ran.fallback));
                 rd::save(&img, &output)?;
                 println!("{}: {}x{} from {used} bytes ({:.4} bpp), synthesis on {path}, {ms:.1} ms", output.display(), img.width, img.height, used as f64 * 8.0 / px);
                 return Ok(());
@@ -453,35 +473,9 @@ async fn bench_wavelet(rt: &Runtime, sizes: &str, levels: u32, reps: usize) -> R
     for s in sizes.split(',') {
         let (w, h) = s.split_once('x').context("sizes look like 768x512")?;
         let (w, h): (usize, usize) = (w.trim().parse()?, h.trim().parse()?);
-        let x = Plane::new(w, h, (0..w * h).map(|i| ((i * 2654435761) % 256) as f32).collect())?;
-        let mut cpu = Vec::new();
-        for _ in 0..reps {
-            let sw = Stopwatch::start();
-            let mut c = x.clone();
-            wavelet::cpu::forward(&mut c, levels);
-            wavelet::cpu::inverse(&mut c, levels);
-            cpu.push(sw.ms());
-        }
-        let cpu = median(cpu);
-        let (g_ms, wall) = if let Some(g) = &gpu {
-            let (c, r, _) = wavelet::gpu::roundtrip(g, &x, levels).await?;
-            let mut cc = x.clone();
-            wavelet::cpu::forward(&mut cc, levels);
-            if c.max_abs_diff(&cc) / cc.max_abs() > 1e-4 || r.max_abs_diff(&x) > 0.05 {
-                bail!("GPU result disagrees with the CPU at {w}x{h}");
-            }
-            let mut t = Vec::new();
-            let mut wl = Vec::new();
-            for _ in 0..reps {
-                let sw = Stopwatch::start();
-                let (_, _, tm) = wavelet::gpu::roundtrip(g, &x, levels).await?;
-                wl.push(sw.ms());
-                t.push(tm.ms);
-            }
-            (Some(median(t)), Some(median(wl)))
-        } else {
-            (None, None)
-        };
+        let r = wavelet::analysis::bench(gpu.as_ref(), w, h, levels, reps).await?;
+        let cpu = r.cpu_ms;
+        let (g_ms, wall) = (r.gpu.as_ref().map(|g| g.kernels_ms), r.gpu.as_ref().map(|g| g.with_transfer_ms));
         let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into());
         println!(
             "| {w}×{h} | {cpu:.2} | {} | {} | {} |",

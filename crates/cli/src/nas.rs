@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use edgeplay_gpu::{Backend, Runtime, Stopwatch};
 use edgeplay_nas::latency::{self, Device, Lut};
 use edgeplay_nas::network::{cost, NetConfig};
-use edgeplay_nas::predictor::{features, kendall_tau, Features, Model, Predictor};
+use edgeplay_nas::predictor::{features, tau_table, Features};
 use edgeplay_nas::proxy::{naswot, ProxyConfig};
 use edgeplay_nas::search::{pareto_front, random_gap, Search, SearchConfig};
 use edgeplay_nas::space::{Cell, SPACE_SIZE};
@@ -71,23 +71,16 @@ pub fn run(data: &Path, naswot_path: &Path, ds: &str, samples: usize, budget: us
     let costs: Vec<f64> = match cost_kind {
         "macs" | "flops" => (0..SPACE_SIZE).map(|i| cost(&Cell::from_index(i), net, false).macs as f64).collect(),
         "params" => (0..SPACE_SIZE).map(|i| cost(&Cell::from_index(i), net, false).params as f64).collect(),
-        other => bail!("--cost {other}: macs or params (latency is measured by `edgeplay nas --measure`)"),
+        other => bail!("--cost {other}: macs or params (latency is measured by `edgeplay nas measure`)"),
     };
     if samples > budget {
         bail!("--samples {samples} is more than --budget {budget}");
     }
     // τ of each feature set, fitted on `samples` random architectures (seeded).
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let train = sample(&mut rng, SPACE_SIZE, samples).into_vec();
-    let y: Vec<f64> = train.iter().map(|&i| acc[i]).collect();
-    let mut taus = Vec::new();
-    for set in Features::ALL {
-        let table = features(set, net, Some(&nw));
-        for model in [Model::Ridge, Model::Forest] {
-            let p = Predictor::fit(model, &table, &train, &y, seed).predict_all(&table);
-            taus.push(TauRow { features: set.name(), model: model.name(), samples, kendall_tau: kendall_tau(&p, &acc) });
-        }
-    }
+    let taus: Vec<TauRow> = tau_table(&acc, net, &nw, samples, seed)
+        .into_iter()
+        .map(|r| TauRow { features: r.features.name(), model: r.model.name(), samples, kendall_tau: r.tau })
+        .collect();
     // The search fits its predictor on all feature sets together.
     let table = std::sync::Arc::new(features(Features::All, net, Some(&nw)));
     let (population, generations, per_round) = tune;
@@ -136,7 +129,7 @@ pub fn run(data: &Path, naswot_path: &Path, ds: &str, samples: usize, budget: us
     Ok(())
 }
 
-/// `--measure`: this machine's latency table and the LUT-sum check.
+/// `nas measure`: this machine's latency table and the LUT-sum check.
 pub async fn measure(rt: &Runtime, ds: &str, reps: usize, check: usize, seed: u64, json: bool) -> Result<()> {
     let ds: Dataset = ds.parse()?;
     let (input, classes) = ds.input_and_classes();

@@ -60,6 +60,15 @@ impl Exec {
     }
 }
 
+/// A result and where it was computed: [`Runtime::run`]'s output.
+#[derive(Debug, Clone)]
+pub struct Ran<T> {
+    pub value: T,
+    pub path: Path,
+    /// The GPU error that made the work fall back to the CPU, if it did.
+    pub fallback: Option<String>,
+}
+
 /// What the badge shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeStatus {
@@ -128,6 +137,29 @@ impl Runtime {
     /// Whether a GPU failure may fall back to the CPU under the current backend choice.
     pub fn may_fall_back(&self) -> bool {
         self.backend() != Backend::Gpu
+    }
+
+    /// The one GPU→CPU fallback rule, used by every kernel, the web modules and the CLI:
+    /// runs `gpu` on the device when the backend choice gives one; when that fails and the
+    /// choice allows it (`Auto`), or when there is no device, runs `cpu` and reports why.
+    /// With `Backend::Gpu` a GPU failure is returned as it is.
+    pub async fn run<T, E>(
+        &self,
+        gpu: impl AsyncFnOnce(&Gpu) -> Result<T, E>,
+        cpu: impl AsyncFnOnce() -> Result<T, E>,
+    ) -> Result<Ran<T>, E>
+    where
+        E: From<GpuError> + std::fmt::Display,
+    {
+        let mut fallback = None;
+        if let Exec::Gpu(g) = self.exec().await? {
+            match gpu(&g).await {
+                Ok(value) => return Ok(Ran { value, path: Path::Gpu, fallback: None }),
+                Err(e) if self.may_fall_back() => fallback = Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Ran { value: cpu().await?, path: Path::Cpu, fallback })
     }
 
     /// Status for the badge; creates the device if needed (unless the CPU is forced and no

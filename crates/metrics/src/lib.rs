@@ -168,3 +168,38 @@ mod tests {
         assert!(ms_ssim(&a[..100], &a[..100], 10, 10, 1).is_none());
     }
 }
+
+/// PSNR over R, G and B (dB; infinite for identical images) and MS-SSIM of the luma (`None`
+/// below 11×11): the numbers the compression widget and `edgeplay rd` report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quality {
+    pub psnr: f64,
+    pub ms_ssim: Option<f64>,
+}
+
+/// Two buffers that are not both `width` × `height` RGBA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizeError {
+    pub a: usize,
+    pub b: usize,
+    pub width: usize,
+    pub height: usize,
+}
+
+impl std::fmt::Display for SizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "image quality: {} and {} bytes for {}x{} RGBA", self.a, self.b, self.width, self.height)
+    }
+}
+
+impl std::error::Error for SizeError {}
+
+/// [`Quality`] of two RGBA images of one size (alpha ignored).
+pub fn rgba_quality(a: &[u8], b: &[u8], width: usize, height: usize) -> Result<Quality, SizeError> {
+    if width.checked_mul(height).and_then(|n| n.checked_mul(4)) != Some(a.len()) || b.len() != a.len() {
+        return Err(SizeError { a: a.len(), b: b.len(), width, height });
+    }
+    let rgb = |x: &[u8]| x.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect::<Vec<u8>>();
+    let (a, b) = (rgb(a), rgb(b));
+    Ok(Quality { psnr: psnr(&a, &b), ms_ssim: ms_ssim(&a, &b, width, height, 3) })
+}

@@ -444,3 +444,30 @@ mod tests {
         }
     }
 }
+
+/// One row of the τ table: a feature set and regressor, and how well its predictions rank
+/// all 15,625 architectures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TauRow {
+    pub features: Features,
+    pub model: Model,
+    pub tau: f64,
+}
+
+/// Kendall τ (against `accuracy`) of every feature set × regressor, each fitted to the same
+/// `samples` architectures drawn at random with `seed`: the table `edgeplay nas search` prints and
+/// `<ep-nas>` shows.
+pub fn tau_table(accuracy: &[f64], net: NetConfig, naswot: &[f64], samples: usize, seed: u64) -> Vec<TauRow> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let train = rand::seq::index::sample(&mut rng, SPACE_SIZE, samples.clamp(2, SPACE_SIZE)).into_vec();
+    let y: Vec<f64> = train.iter().map(|&i| accuracy[i]).collect();
+    let mut rows = Vec::new();
+    for set in Features::ALL {
+        let table = features(set, net, Some(naswot));
+        for model in [Model::Ridge, Model::Forest] {
+            let p = Predictor::fit(model, &table, &train, &y, seed).predict_all(&table);
+            rows.push(TauRow { features: set, model, tau: kendall_tau(&p, accuracy) });
+        }
+    }
+    rows
+}

@@ -191,7 +191,7 @@ mod tests {
     }
 }
 
-/// The whole-space score table as little-endian f32 (what `edgeplay nas --proxies` writes).
+/// The whole-space score table as little-endian f32 (what `edgeplay nas proxies` writes).
 pub fn table_to_bytes(scores: &[f64]) -> Vec<u8> {
     scores.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect()
 }

@@ -183,6 +183,7 @@ impl Graph {
 
     /// Fuses GDN decompositions (`x / sqrt(conv1x1(x*x))`, or `x *` for IGDN) and
     /// conv → ReLU pairs, then drops dead layers.
+    #[cfg_attr(not(feature = "onnx"), allow(dead_code))] // used by the ONNX reader
     pub(crate) fn fuse(mut self) -> Graph {
         let uses = |g: &Graph, v: usize| g.layers.iter().filter(|l| l.inputs.contains(&v)).count() + usize::from(g.output == v);
         let producer = |v: usize| v.checked_sub(1);
@@ -237,6 +238,7 @@ impl Graph {
     }
 
     /// Redirects every use of value `from` to value `to`.
+    #[cfg_attr(not(feature = "onnx"), allow(dead_code))]
     fn alias(&mut self, from: usize, to: usize) {
         for l in &mut self.layers {
             for v in &mut l.inputs {
@@ -251,6 +253,7 @@ impl Graph {
     }
 
     /// Removes layers whose outputs are not needed and renumbers values.
+    #[cfg_attr(not(feature = "onnx"), allow(dead_code))]
     fn prune(self) -> Graph {
         let n = self.layers.len();
         let mut live = vec![false; n + 1];

@@ -12,11 +12,17 @@
 //! * [`reference`]: tract-onnx, the reference and the fast CPU path.
 //!
 //! Tensors are batch-1 CHW `f32` ([`Tensor`]).
+//!
+//! The ONNX reader and the tract executor are behind the default feature `onnx` (tract-onnx is
+//! most of a wasm module's size); a crate that builds its graphs in code, like `edgeplay-nas`,
+//! turns it off.
 
 pub mod cpu;
 pub mod gpu;
 mod graph;
+#[cfg(feature = "onnx")]
 mod onnx;
+#[cfg(feature = "onnx")]
 pub mod reference;
 
 pub use graph::{Act, Binary, Conv, Graph, Layer, Op, Unary};

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use constriction::stream::queue::{DefaultRangeEncoder, RangeDecoder};
 use constriction::stream::{Decode, Encode};
-use edgeplay_gpu::Gpu;
+use edgeplay_gpu::{Gpu, Ran, Runtime};
 use edgeplay_nn::gpu::GpuGraph;
 use edgeplay_nn::reference::TractModel;
 use edgeplay_nn::{cpu, Graph, Tensor};
@@ -53,6 +53,12 @@ pub enum Error {
     Input(String),
     #[error(transparent)]
     Nn(#[from] edgeplay_nn::Error),
+}
+
+impl From<edgeplay_gpu::GpuError> for Error {
+    fn from(e: edgeplay_gpu::GpuError) -> Self {
+        Error::Nn(e.into())
+    }
 }
 
 /// Images are padded (edge replication) to a multiple of this before the transforms.
@@ -91,6 +97,8 @@ pub struct Model {
     pub graphs: [Graph; 4],
     tract: [TractModel; 3],
     z_models: Vec<entropy::Model>,
+    /// The transforms on the last GPU device asked for ([`Model::gpu`]).
+    gpu: std::sync::Mutex<Option<(Gpu, std::sync::Arc<GpuModel>)>>,
 }
 
 /// The networks' file names, in `Model::graphs` order.
@@ -157,13 +165,27 @@ impl Model {
             graphs,
             tract,
             z_models: entropy::z_models(&t.z_prior.loc, &t.z_prior.scale),
-            
+            gpu: Default::default(),
         })
     }
 
     /// The full model id with its hash, as errors and the CLI print it.
     pub fn name(&self) -> String {
         format!("{}#{}", self.id, hex(&self.hash))
+    }
+
+    /// The transforms on `g`, uploaded on first use and kept until another device is asked for.
+    #[allow(clippy::arc_with_non_send_sync)] // wgpu objects are not Send in the browser
+    pub fn gpu(&self, g: &Gpu) -> std::sync::Arc<GpuModel> {
+        let mut cache = self.gpu.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((dev, gm)) = &*cache {
+            if dev.same_device(g) {
+                return gm.clone();
+            }
+        }
+        let gm = std::sync::Arc::new(self.on_gpu(g));
+        *cache = Some((g.clone(), gm.clone()));
+        gm
     }
 
     /// Uploads the transforms to a GPU.
@@ -214,6 +236,12 @@ impl Engine<'_> {
 }
 
 /// RGB image → padded CHW tensor in [0, 1].
+/// Runs `f` with the transforms on the runtime's GPU (our WGSL executor) or on tract, by the
+/// runtime's one fallback rule ([`Runtime::run`]): what the web module and the CLI use.
+pub async fn on_runtime<T>(rt: &Runtime, model: &Model, f: impl AsyncFn(Engine<'_>) -> Result<T, Error>) -> Result<Ran<T>, Error> {
+    rt.run(async |g| f(Engine::Gpu(&model.gpu(g))).await, async || f(Engine::Cpu).await).await
+}
+
 pub fn to_tensor(img: &Image) -> Result<Tensor, Error> {
     if img.channels != 3 {
         return Err(Error::Input("the progressive codec takes RGB images".into()));

@@ -2,7 +2,7 @@ use edgeplay_spiht::{decode, encode, EncodeOptions, Error, Header, Image, Mode, 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 fn kodak(name: &str, grey: bool) -> Image {
-    let path = format!("{}/../../../shared/datasets/kodak/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../www/samples/{name}", env!("CARGO_MANIFEST_DIR"));
     let img = image::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     if grey {
         let g = img.to_luma8();

@@ -11,7 +11,7 @@ fn gpu_inverse_matches_cpu_decode() {
         eprintln!("skipping: {e}");
         return;
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/datasets/kodak/kodim19.png");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/kodim19.png");
     let img = image::open(path).unwrap().to_rgb8();
     let img = Image::new(img.width(), img.height(), 3, img.into_raw()).unwrap();
     let stream = encode(&img, &EncodeOptions { mode: Mode::Arithmetic, max_bytes: None });

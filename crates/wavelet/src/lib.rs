@@ -11,6 +11,7 @@
 //! band of a constant image by 2) and the transform is close to orthonormal, which is what
 //! bit-plane coders such as SPIHT want.
 
+pub mod analysis;
 pub mod cpu;
 pub mod gpu;
 mod plane;
@@ -83,24 +84,24 @@ pub async fn inverse(rt: &Runtime, coeffs: &Plane, levels: u32) -> Result<Timed<
 
 /// Inverse transform of several planes of one image (one GPU submission for all of them).
 pub async fn inverse_many(rt: &Runtime, planes: &[Plane], levels: u32) -> Result<Timed<Vec<Plane>>, GpuError> {
-    let mut fallback = None;
-    if let Exec::Gpu(g) = rt.exec().await? {
-        match gpu::transform_many(&g, planes, levels, Direction::Inverse).await {
-            Ok((value, timing)) => return Ok(Timed { value, timing, path: Path::Gpu, fallback: None }),
-            Err(e) if rt.may_fall_back() => fallback = Some(e.to_string()),
-            Err(e) => return Err(e),
-        }
-    }
-    let sw = edgeplay_gpu::Stopwatch::start();
-    let value = planes
-        .iter()
-        .map(|p| {
-            let mut out = p.clone();
-            cpu::inverse(&mut out, levels);
-            out
-        })
-        .collect();
-    Ok(Timed { value, timing: Timing { ms: sw.ms(), clock: Clock::WallClock }, path: Path::Cpu, fallback })
+    let r = rt
+        .run(
+            async |g| gpu::transform_many(g, planes, levels, Direction::Inverse).await,
+            async || {
+                let sw = edgeplay_gpu::Stopwatch::start();
+                let value = planes
+                    .iter()
+                    .map(|p| {
+                        let mut out = p.clone();
+                        cpu::inverse(&mut out, levels);
+                        out
+                    })
+                    .collect();
+                Ok((value, Timing { ms: sw.ms(), clock: Clock::WallClock }))
+            },
+        )
+        .await?;
+    Ok(Timed { value: r.value.0, timing: r.value.1, path: r.path, fallback: r.fallback })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,19 +111,19 @@ pub enum Direction {
 }
 
 async fn run(rt: &Runtime, plane: &Plane, levels: u32, dir: Direction) -> Result<Timed<Plane>, GpuError> {
-    let mut fallback = None;
-    if let Exec::Gpu(g) = rt.exec().await? {
-        match gpu::transform(&g, plane, levels, dir).await {
-            Ok((value, timing)) => return Ok(Timed { value, timing, path: Path::Gpu, fallback: None }),
-            Err(e) if rt.may_fall_back() => fallback = Some(e.to_string()),
-            Err(e) => return Err(e),
-        }
-    }
-    let sw = edgeplay_gpu::Stopwatch::start();
-    let mut out = plane.clone();
-    match dir {
-        Direction::Forward => cpu::forward(&mut out, levels),
-        Direction::Inverse => cpu::inverse(&mut out, levels),
-    }
-    Ok(Timed { value: out, timing: Timing { ms: sw.ms(), clock: Clock::WallClock }, path: Path::Cpu, fallback })
+    let r = rt
+        .run(
+            async |g| gpu::transform(g, plane, levels, dir).await,
+            async || {
+                let sw = edgeplay_gpu::Stopwatch::start();
+                let mut out = plane.clone();
+                match dir {
+                    Direction::Forward => cpu::forward(&mut out, levels),
+                    Direction::Inverse => cpu::inverse(&mut out, levels),
+                }
+                Ok((out, Timing { ms: sw.ms(), clock: Clock::WallClock }))
+            },
+        )
+        .await?;
+    Ok(Timed { value: r.value.0, timing: r.value.1, path: r.path, fallback: r.fallback })
 }

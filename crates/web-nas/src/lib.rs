@@ -9,17 +9,18 @@ use std::sync::Arc;
 use edgeplay_gpu::Exec;
 use edgeplay_nas::latency::{self, Device, Lut, Piece};
 use edgeplay_nas::network::{build, cost, NetConfig};
-use edgeplay_nas::predictor::{features, kendall_tau, FeatureTable, Features, Model, Predictor};
+use edgeplay_nas::predictor::{features, kendall_tau, tau_table, FeatureTable, Features};
 use edgeplay_nas::proxy::{naswot, table_from_bytes, ProxyConfig};
 use edgeplay_nas::search::{front_gaps, pareto_front, random_gap, Search, SearchConfig};
 use edgeplay_nas::space::{Cell, SPACE_SIZE};
 use edgeplay_nas::{Bench, Dataset};
-use rand::seq::index::sample;
-use rand::SeedableRng;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{err, rt, to_js};
+use edgeplay_web::{err, rt, to_js};
+
+// The core calls every module exports (status, backend choice, test hooks).
+pub use edgeplay_web::{runtime_status, set_backend};
 
 #[wasm_bindgen]
 pub struct NasSession {
@@ -126,21 +127,14 @@ impl NasSession {
         })
     }
 
-    /// Kendall τ of every feature set × regressor fitted to `samples` random architectures.
+    /// Kendall τ of every feature set × regressor fitted to `samples` random architectures
+    /// ([`tau_table`], as `edgeplay nas` prints it).
     pub fn taus(&mut self, ds: &str, samples: usize, seed: u64) -> Result<JsValue, JsError> {
         let ds = dataset(ds)?;
-        let acc = self.bench.accuracies(ds);
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let train = sample(&mut rng, SPACE_SIZE, samples.clamp(2, SPACE_SIZE)).into_vec();
-        let y: Vec<f64> = train.iter().map(|&i| acc[i]).collect();
-        let mut rows = Vec::new();
-        for set in Features::ALL {
-            let t = if set == Features::All { self.table(ds) } else { Arc::new(features(set, net(ds), Some(&self.naswot))) };
-            for model in [Model::Ridge, Model::Forest] {
-                let p = Predictor::fit(model, &t, &train, &y, seed).predict_all(&t);
-                rows.push(TauRow { features: set.name(), model: model.name(), tau: kendall_tau(&p, &acc) });
-            }
-        }
+        let rows: Vec<TauRow> = tau_table(&self.bench.accuracies(ds), net(ds), &self.naswot, samples, seed)
+            .into_iter()
+            .map(|r| TauRow { features: r.features.name(), model: r.model.name(), tau: r.tau })
+            .collect();
         to_js(&rows)
     }
 

@@ -1,4 +1,5 @@
-//! The progressive neural codec and image metrics for the compression playground.
+//! The neural wasm module: the progressive neural codec (`<ep-compress>`'s neural side) on
+//! the WGSL executor or tract, and image quality. The only module with tract in it.
 //!
 //! The model is loaded once per engine (its bytes are fetched by the widget's worker module);
 //! streams are opened into [`Decoder`]s that entropy-decode once and are kept by handle, so
@@ -8,42 +9,29 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use edgeplay_gpu::{Exec, Gpu, Stopwatch};
+use edgeplay_gpu::{Ran, Stopwatch};
 use edgeplay_nn::Tensor;
-use edgeplay_pcodec::{self as pcodec, Decoder, Engine, GpuModel, Image, Model};
+use edgeplay_pcodec::{self as pcodec, Decoder, Engine, Image, Model};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{err, rt, to_js};
+use edgeplay_web::{err, rt, to_js, with_bytes};
+
+// The core calls every module exports (status, backend choice, test hooks).
+pub use edgeplay_web::{runtime_status, set_backend};
 
 struct State {
     model: Option<Rc<Model>>,
-    /// The model's transforms on the current GPU device (rebuilt after a device change).
-    gpu: Option<(Gpu, Rc<GpuModel>)>,
     decoders: HashMap<u32, Rc<Decoder>>,
     next_handle: u32,
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State { model: None, gpu: None, decoders: HashMap::new(), next_handle: 1 });
+    static STATE: RefCell<State> = RefCell::new(State { model: None, decoders: HashMap::new(), next_handle: 1 });
 }
 
 fn model() -> Result<Rc<Model>, JsError> {
     STATE.with(|s| s.borrow().model.clone()).ok_or_else(|| JsError::new("the progressive codec's model is not loaded"))
-}
-
-fn gpu_model(g: &Gpu, model: &Model) -> Rc<GpuModel> {
-    STATE.with(|s| {
-        let mut s = s.borrow_mut();
-        if let Some((dev, gm)) = &s.gpu {
-            if dev.same_device(g) {
-                return gm.clone();
-            }
-        }
-        let gm = Rc::new(model.on_gpu(g));
-        s.gpu = Some((g.clone(), gm.clone()));
-        gm
-    })
 }
 
 #[derive(Serialize)]
@@ -66,38 +54,13 @@ pub fn pcodec_load(tables: &[u8], g_a: &[u8], g_s: &[u8], h_a: &[u8], h_s: &[u8]
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.model = Some(Rc::new(m));
-        s.gpu = None;
         s.decoders.clear();
     });
     to_js(&info)
 }
 
-/// Runs `$call` (an expression that uses `$engine: Engine` and gives a future of a
-/// `Result<_, pcodec::Error>`) on the GPU when the runtime has one — falling back to tract on
-/// the CPU when the GPU fails and the backend allows it — else on the CPU. Evaluates to the
-/// output, the path that ran and the GPU error that caused a fallback.
-macro_rules! on_engine {
-    ($model:expr, |$engine:ident| $call:expr) => {{
-        let rt = rt();
-        let mut fallback = None;
-        let mut done = None;
-        if let Exec::Gpu(g) = rt.exec().await.map_err(err)? {
-            let gm = gpu_model(&g, $model);
-            let $engine = Engine::Gpu(&gm);
-            match $call.await {
-                Ok(v) => done = Some(v),
-                Err(e) if rt.may_fall_back() => fallback = Some(e.to_string()),
-                Err(e) => return Err(err(e)),
-            }
-        }
-        match done {
-            Some(v) => (v, "gpu", None),
-            None => {
-                let $engine = Engine::Cpu;
-                ($call.await.map_err(err)?, "cpu", fallback)
-            }
-        }
-    }};
+async fn on_engine<T>(model: &Model, f: impl AsyncFn(Engine<'_>) -> Result<T, pcodec::Error>) -> Result<Ran<T>, JsError> {
+    pcodec::on_runtime(&rt(), model, f).await.map_err(err)
 }
 
 #[derive(Serialize)]
@@ -118,15 +81,13 @@ pub async fn pcodec_encode(rgba: Vec<u8>, width: u32, height: u32) -> Result<JsV
     let model = model()?;
     let img = Image::from_rgba(width, height, &rgba).map_err(err)?;
     let sw = Stopwatch::start();
-    let ((y, z), path, fallback) = on_engine!(&model, |engine| pcodec::analyze(&model, &img, engine));
+    let Ran { value: (y, z), path, fallback } = on_engine(&model, async |engine| pcodec::analyze(&model, &img, engine).await).await?;
+    let path = path.as_str();
     let analysis_ms = sw.ms();
     let sw = Stopwatch::start();
     let stream = pcodec::encode_latents(&model, width, height, &y, &z).map_err(err)?;
     let out = Encoded { path, fallback, analysis_ms, entropy_ms: sw.ms(), stream };
-    let js = to_js(&out)?;
-    js_sys::Reflect::set(&js, &"stream".into(), &js_sys::Uint8Array::from(&out.stream[..]).into())
-        .map_err(|_| JsError::new("could not attach the stream"))?;
-    Ok(js)
+    with_bytes(&out, "stream", &out.stream, false)
 }
 
 #[derive(Serialize)]
@@ -199,18 +160,13 @@ pub async fn pcodec_decode(handle: u32, bytes: u32) -> Result<JsValue, JsError> 
     let latents_ms = sw.ms();
     let (w, h) = (d.header.width, d.header.height);
     let sw = Stopwatch::start();
-    let (img, path, fallback) = on_engine!(&model, |engine| pcodec::synthesize(&model, &y, w, h, engine));
+    let Ran { value: img, path, fallback } = on_engine(&model, async |engine| pcodec::synthesize(&model, &y, w, h, engine).await).await?;
+    let path = path.as_str();
     let out = Decoded { width: w, height: h, bytes, symbols: d.symbols_at(bytes), path, fallback, latents_ms, synthesis_ms: sw.ms() };
-    rgba_result(&out, &img)
+    with_bytes(&out, "rgba", &img.to_rgba(), true)
 }
 
-pub(crate) fn rgba_result<T: Serialize>(out: &T, img: &Image) -> Result<JsValue, JsError> {
-    let js = to_js(out)?;
-    js_sys::Reflect::set(&js, &"rgba".into(), &js_sys::Uint8ClampedArray::from(&img.to_rgba()[..]).into())
-        .map_err(|_| JsError::new("could not attach pixels"))?;
-    Ok(js)
-}
-
+#[cfg(feature = "test-hooks")]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TransformCheck {
@@ -221,13 +177,15 @@ struct TransformCheck {
 }
 
 /// The model's transforms on the GPU (our WGSL executor) against tract on the CPU, on seeded
-/// random inputs of a `width` x `height` image: relative max error per network. Needs a GPU.
+/// random inputs of a `width` x `height` image: relative max error per network. Needs a GPU
+/// (browser tests).
+#[cfg(feature = "test-hooks")]
 #[wasm_bindgen]
 pub async fn pcodec_selfcheck(width: u32, height: u32, seed: u32) -> Result<JsValue, JsError> {
     use rand::{Rng, SeedableRng};
     let model = model()?;
     let g = rt().device().await.map_err(err)?;
-    let gm = gpu_model(&g, &model);
+    let gm = model.gpu(&g);
     let (w, h) = ((width as usize).next_multiple_of(pcodec::ALIGN), (height as usize).next_multiple_of(pcodec::ALIGN));
     let mut r = rand::rngs::StdRng::seed_from_u64(seed as u64);
     let mut rand_t = |c: usize, h: usize, w: usize, amp: f32| {
@@ -250,26 +208,11 @@ pub async fn pcodec_selfcheck(width: u32, height: u32, seed: u32) -> Result<JsVa
     to_js(&rows)
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Quality {
-    /// PSNR over R, G and B (dB; infinite for identical images).
-    psnr: f64,
-    /// MS-SSIM of the luma (null below 11x11).
-    ms_ssim: Option<f64>,
-}
-
-/// PSNR-RGB and MS-SSIM between two RGBA images of the same size (alpha ignored), exactly as
-/// `edgeplay rd` computes them.
+/// PSNR-RGB and MS-SSIM of two RGBA images of one size (alpha ignored), exactly as
+/// `edgeplay rd` computes them: `{psnr, msSsim}`.
 #[wasm_bindgen]
 pub fn image_quality(a: &[u8], b: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
-    let (w, h) = (width as usize, height as usize);
-    if a.len() != w * h * 4 || b.len() != a.len() {
-        return Err(JsError::new(&format!("image_quality: {} and {} bytes for {w}x{h} RGBA", a.len(), b.len())));
-    }
-    let rgb = |x: &[u8]| x.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect::<Vec<u8>>();
-    let (a, b) = (rgb(a), rgb(b));
-    to_js(&Quality { psnr: edgeplay_metrics::psnr(&a, &b), ms_ssim: edgeplay_metrics::ms_ssim(&a, &b, w, h, 3) })
+    edgeplay_web::quality_js(a, b, width, height)
 }
 
 #[derive(Serialize)]
@@ -307,7 +250,7 @@ pub async fn pcodec_time_transform(part: &str, width: u32, height: u32, engine: 
     let (eng, name) = match engine {
         "cpu" => (Engine::Cpu, "cpu"),
         "gpu" => {
-            gm = gpu_model(&rt().device().await.map_err(err)?, &model);
+            gm = model.gpu(&rt().device().await.map_err(err)?);
             (Engine::Gpu(&gm), "gpu")
         }
         _ => return Err(JsError::new("engine must be \"cpu\" or \"gpu\"")),

@@ -11,7 +11,10 @@ use edgeplay_wifi::{sim, Dataset};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{err, to_js};
+use edgeplay_web::{err, to_js};
+
+// The core calls every module exports (status, backend choice, test hooks).
+pub use edgeplay_web::{runtime_status, set_backend};
 
 /// Packets averaged per sample of a real capture (as `edgeplay wifi`).
 const WINDOW: usize = 10;
