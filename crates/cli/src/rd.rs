@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use edgeplay_metrics as metrics;
+use edgeplay_core::metrics;
 use edgeplay_nn::Tensor;
 use edgeplay_pcodec::{self as pcodec, Engine, Model};
 use edgeplay_spiht::{self as spiht, EncodeOptions, Image, Mode};

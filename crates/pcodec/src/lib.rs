@@ -28,7 +28,7 @@ pub mod entropy;
 mod header;
 pub mod single;
 
-pub use edgeplay_spiht::Image;
+pub use edgeplay_core::{Image, ImageError};
 pub use header::{Header, MAX_PIXELS, MAX_SIDE};
 
 use entropy::{Models, A_MAX, F_MAX, Z_MAX};
@@ -53,6 +53,8 @@ pub enum Error {
     Input(String),
     #[error(transparent)]
     Nn(#[from] edgeplay_nn::Error),
+    #[error(transparent)]
+    Image(#[from] ImageError),
 }
 
 impl From<edgeplay_gpu::GpuError> for Error {

@@ -4,8 +4,8 @@ pub const MAGIC: [u8; 4] = *b"EPSP";
 pub const VERSION: u8 = 1;
 pub const HEADER_LEN: usize = 18;
 /// Largest accepted image: keeps memory bounded for untrusted headers.
-pub const MAX_PIXELS: u64 = 1 << 25;
-const MAX_SIDE: u32 = 16384;
+pub const MAX_PIXELS: u64 = edgeplay_core::MAX_PIXELS;
+const MAX_SIDE: u32 = edgeplay_core::MAX_SIDE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

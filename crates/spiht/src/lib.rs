@@ -38,45 +38,11 @@ pub enum Error {
     TooLarge(u32, u32),
     #[error("input: {0}")]
     Input(String),
+    #[error(transparent)]
+    Image(#[from] ImageError),
 }
 
-/// An 8-bit image: 1 (grey) or 3 (RGB) interleaved channels.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Image {
-    pub width: u32,
-    pub height: u32,
-    pub channels: u8,
-    pub data: Vec<u8>,
-}
-
-impl Image {
-    pub fn new(width: u32, height: u32, channels: u8, data: Vec<u8>) -> Result<Image, Error> {
-        if channels != 1 && channels != 3 {
-            return Err(Error::Input(format!("{channels} channels (expected 1 or 3)")));
-        }
-        Header::check_size(width, height)?;
-        if data.len() != width as usize * height as usize * channels as usize {
-            return Err(Error::Input(format!("{} bytes for {width}x{height}x{channels}", data.len())));
-        }
-        Ok(Image { width, height, channels, data })
-    }
-
-    /// RGB image from RGBA pixels (alpha ignored).
-    pub fn from_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Image, Error> {
-        if rgba.len() != width as usize * height as usize * 4 {
-            return Err(Error::Input(format!("{} RGBA bytes for {width}x{height}", rgba.len())));
-        }
-        let data = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-        Image::new(width, height, 3, data)
-    }
-
-    pub fn to_rgba(&self) -> Vec<u8> {
-        match self.channels {
-            1 => self.data.iter().flat_map(|&v| [v, v, v, 255]).collect(),
-            _ => self.data.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
-        }
-    }
-}
+pub use edgeplay_core::{Image, ImageError};
 
 /// Decomposition levels for an image: 5 for 512x512, fewer for small images.
 pub fn levels_for(width: u32, height: u32) -> u8 {

@@ -145,10 +145,10 @@ struct QualityJs {
     ms_ssim: Option<f64>,
 }
 
-/// `{psnr, msSsim}` of two RGBA images ([`edgeplay_metrics::rgba_quality`]); the modules that
+/// `{psnr, msSsim}` of two RGBA images ([`edgeplay_core::metrics::rgba_quality`]); the modules that
 /// show decoded images export it as `image_quality`.
 #[cfg(feature = "quality")]
 pub fn quality_js(a: &[u8], b: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
-    let q = edgeplay_metrics::rgba_quality(a, b, width as usize, height as usize).map_err(err)?;
+    let q = edgeplay_core::metrics::rgba_quality(a, b, width as usize, height as usize).map_err(err)?;
     to_js(&QualityJs { psnr: q.psnr, ms_ssim: q.ms_ssim })
 }
