@@ -27,8 +27,8 @@ if (process.argv.includes('--no-browser')) process.exit(0);
 
 const WIDGETS = [
   ['ep-wavelet', '<ep-wavelet eager></ep-wavelet>', 'result'],
-  ['ep-compress (SPIHT | JPEG)', '<ep-compress eager codecs="spiht,jpeg"></ep-compress>', 'result'],
-  ['ep-compress (neural | SPIHT)', '<ep-compress eager codecs="progressive,spiht"></ep-compress>', 'encoded'],
+  ['ep-compress (SPIHT vs JPEG)', '<ep-compress eager codecs="spiht,jpeg"></ep-compress>', 'result'],
+  ['ep-compress (neural vs SPIHT)', '<ep-compress eager codecs="progressive,spiht"></ep-compress>', 'encoded'],
   ['ep-wifi', '<ep-wifi eager steps="300"></ep-wifi>', 'result'],
   ['ep-nas', '<ep-nas eager animate="off"></ep-nas>', 'result'],
 ];
