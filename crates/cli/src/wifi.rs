@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use edgeplay_wifi::compare::{compare, Report};
 use edgeplay_wifi::wicluster::Config;
 use edgeplay_wifi::{csu, Dataset};
@@ -14,7 +14,7 @@ pub fn run(data: &Path, path: Option<u32>, sim: Option<&str>, seed: u64, labelle
     let cfg = Config { seed, steps, csi_noise, labelled_per_zone: labelled.unwrap_or(usize::MAX), ..Config::default() };
     let mut sets: Vec<Dataset> = Vec::new();
     if let Some(scene) = sim {
-        sets.push(edgeplay_wifi::sim::scene(scene, seed).map_err(|e| anyhow!(e))?);
+        sets.push(edgeplay_wifi::sim::scene(scene, seed)?);
     } else {
         let paths: Vec<u32> = match path {
             Some(p) if (1..=5).contains(&p) => vec![p],
@@ -22,7 +22,7 @@ pub fn run(data: &Path, path: Option<u32>, sim: Option<&str>, seed: u64, labelle
             None => (1..=5).collect(),
         };
         for p in paths {
-            let points = csu::load(data, p).map_err(|e| anyhow!(e))?;
+            let points = csu::load(data, p)?;
             sets.push(Dataset::from_points(&format!("CSUIndoorLoc path {p}"), &points, WINDOW, usize::MAX)?);
         }
     }

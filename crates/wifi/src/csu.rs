@@ -5,17 +5,17 @@
 
 use std::path::Path;
 
-use crate::data::{points_from_files, PointInput};
+use crate::data::{points_from_files, FilesError, PointInput};
 
 /// Reads path `path` (1–5) of the dataset in `dir` into points with their captures.
-pub fn load(dir: &Path, path: u32) -> Result<Vec<PointInput>, String> {
+pub fn load(dir: &Path, path: u32) -> Result<Vec<PointInput>, FilesError> {
     let mut tables = Vec::new();
     for kind in ["ref", "test"] {
         for t in [format!("{kind}_coord_path{path}.csv"), format!("{kind}_path{path}.csv")] {
             let f = dir.join("locations").join(&t);
             match std::fs::read_to_string(&f) {
                 Ok(text) => tables.push((t, text)),
-                Err(e) if t.contains("coord") => return Err(format!("{}: {e}", f.display())),
+                Err(source) if t.contains("coord") => return Err(FilesError::Io { path: f.display().to_string(), source }),
                 Err(_) => {} // RSSI tables are optional
             }
         }
@@ -24,14 +24,14 @@ pub fn load(dir: &Path, path: u32) -> Result<Vec<PointInput>, String> {
     let mut files = Vec::new();
     for kind in ["ref", "test"] {
         let data = dir.join("data").join(kind);
-        let mut names: Vec<_> = std::fs::read_dir(&data).map_err(|e| format!("{}: {e}", data.display()))?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        let mut names: Vec<_> = std::fs::read_dir(&data).map_err(|source| FilesError::Io { path: data.display().to_string(), source })?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
         names.sort();
         for f in names {
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
             let Some((_, location)) = crate::data::point_of_file(&name) else { continue };
             let listed = tables.iter().any(|(t, text)| t.starts_with(kind) && t.contains("coord") && text.lines().any(|l| l.split(',').next() == Some(location.as_str())));
             if listed {
-                files.push((name, std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?));
+                files.push((name, std::fs::read(&f).map_err(|source| FilesError::Io { path: f.display().to_string(), source })?));
             }
         }
     }
@@ -39,7 +39,7 @@ pub fn load(dir: &Path, path: u32) -> Result<Vec<PointInput>, String> {
     let tables: Vec<(&str, &str)> = tables.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
     let (points, _notes) = points_from_files(&files, &tables)?;
     if points.is_empty() {
-        return Err(format!("no captures of path {path} under {}", dir.display()));
+        return Err(FilesError::NoCaptures { path, dir: dir.display().to_string() });
     }
     Ok(points)
 }

@@ -78,8 +78,40 @@ pub enum DataError {
     NoReference,
     #[error("no test points with CSI")]
     NoTest,
-    #[error("{0}")]
-    Sketch(String),
+    #[error(transparent)]
+    Sketch(#[from] crate::sketch::SketchError),
+    #[error("{0} FFT bins: not a known Wi-Fi channel width")]
+    Subcarriers(usize),
+}
+
+/// Why a location table (CSV) cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    #[error("CSV header: {0}")]
+    Header(String),
+    #[error("the CSV needs a `location` column")]
+    NoLocation,
+    #[error("more than 100,000 rows")]
+    TooManyRows,
+    #[error("CSV row {row}: {message}")]
+    Row { row: usize, message: String },
+    #[error("CSV row {row}: `{value}` is not a number")]
+    NotANumber { row: usize, value: String },
+    #[error("CSV row {row}: split `{value}` is not ref or test")]
+    Split { row: usize, value: String },
+}
+
+/// Why captures and tables cannot become points.
+#[derive(Debug, thiserror::Error)]
+pub enum FilesError {
+    #[error("{file}: {source}")]
+    Table { file: String, source: TableError },
+    #[error("{file}: {source}")]
+    Capture { file: String, source: crate::capture::Error },
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("no captures of path {path} under {dir}")]
+    NoCaptures { path: u32, dir: String },
 }
 
 impl Dataset {
@@ -100,9 +132,9 @@ impl Dataset {
             .filter(|p| !p.test)
             .map(|p| (zone_names.binary_search(&p.zone).unwrap_or(0), p.pos, p.rssi))
             .collect();
-        let sketch = Sketch::draw(&zone_names, &ref_pos, 2).map_err(DataError::Sketch)?;
+        let sketch = Sketch::draw(&zone_names, &ref_pos, 2)?;
         let n_bins = points.iter().flat_map(|p| p.capture.packets.first()).map(|p| p.csi.len()).next().unwrap_or(64);
-        let sc = Subcarriers::new(n_bins, false).ok_or_else(|| DataError::Sketch(format!("{n_bins} subcarriers")))?;
+        let sc = Subcarriers::new(n_bins, false).ok_or(DataError::Subcarriers(n_bins))?;
         let (mut train, mut test) = (Split::default(), Split::default());
         let mut skipped = 0usize;
         for p in points {
@@ -195,10 +227,10 @@ pub struct PointRow {
 impl PointTable {
     /// [`PointTable::parse`] for a table file: a name starting `ref_` or `test_` sets the
     /// split of rows that do not have one.
-    pub fn parse_named(file: &str, text: &str) -> Result<PointTable, String> {
+    pub fn parse_named(file: &str, text: &str) -> Result<PointTable, FilesError> {
         let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
         let split = if base.starts_with("ref_") { Some(false) } else if base.starts_with("test_") { Some(true) } else { None };
-        let mut t = PointTable::parse(text).map_err(|e| format!("{base}: {e}"))?;
+        let mut t = PointTable::parse(text).map_err(|source| FilesError::Table { file: base.to_string(), source })?;
         for r in &mut t.rows {
             r.split = r.split.or(split);
         }
@@ -208,23 +240,24 @@ impl PointTable {
     /// Parses CSV text with a header row containing `location` and any of `x_m`/`x`,
     /// `y_m`/`y`, `z_m`/`z`, `zone`, `rssi`, `split` (`ref`/`test`). Tables about the same
     /// points combine with [`PointTable::absorb`].
-    pub fn parse(text: &str) -> Result<PointTable, String> {
+    pub fn parse(text: &str) -> Result<PointTable, TableError> {
         let mut rd = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-        let head: Vec<String> = rd.headers().map_err(|e| format!("CSV header: {e}"))?.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let head: Vec<String> = rd.headers().map_err(|e| TableError::Header(e.to_string()))?.iter().map(|h| h.to_ascii_lowercase()).collect();
         let col = |names: &[&str]| head.iter().position(|h| names.contains(&h.as_str()));
-        let loc = col(&["location", "point", "name", "file"]).ok_or("the CSV needs a `location` column")?;
+        let loc = col(&["location", "point", "name", "file"]).ok_or(TableError::NoLocation)?;
         let (cx, cy, cz) = (col(&["x_m", "x"]), col(&["y_m", "y"]), col(&["z_m", "z"]));
         let (czone, crssi, csplit) = (col(&["zone", "room"]), col(&["rssi"]), col(&["split", "set"]));
         let mut rows = Vec::new();
         for (i, rec) in rd.records().enumerate() {
             if i >= 100_000 {
-                return Err("more than 100,000 rows".into());
+                return Err(TableError::TooManyRows);
             }
-            let rec = rec.map_err(|e| format!("CSV row {}: {e}", i + 2))?;
-            let num = |c: Option<usize>| -> Result<Option<f32>, String> {
+            let row = i + 2;
+            let rec = rec.map_err(|e| TableError::Row { row, message: e.to_string() })?;
+            let num = |c: Option<usize>| -> Result<Option<f32>, TableError> {
                 match c.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()) {
                     None => Ok(None),
-                    Some(s) => s.parse::<f32>().ok().filter(|v| v.is_finite()).map(Some).ok_or(format!("CSV row {}: `{s}` is not a number", i + 2)),
+                    Some(s) => s.parse::<f32>().ok().filter(|v| v.is_finite()).map(Some).ok_or_else(|| TableError::NotANumber { row, value: s.to_string() }),
                 }
             };
             let Some(location) = rec.get(loc).filter(|s| !s.is_empty()) else { continue };
@@ -232,7 +265,7 @@ impl PointTable {
                 None | Some("") => None,
                 Some("ref" | "reference" | "train") => Some(false),
                 Some("test") => Some(true),
-                Some(other) => return Err(format!("CSV row {}: split `{other}` is not ref or test", i + 2)),
+                Some(other) => return Err(TableError::Split { row, value: other.to_string() }),
             };
             rows.push(PointRow {
                 location: location.to_string(),
@@ -278,7 +311,7 @@ impl PointTable {
 /// location tables (see [`PointTable`]). Files of another name, or without a table row with
 /// x and y, are skipped with a note; unreadable files are errors naming the file. Points come
 /// out sorted (reference first, then by name).
-pub fn points_from_files(files: &[(&str, &[u8])], tables: &[(&str, &str)]) -> Result<(Vec<PointInput>, Vec<String>), String> {
+pub fn points_from_files(files: &[(&str, &[u8])], tables: &[(&str, &str)]) -> Result<(Vec<PointInput>, Vec<String>), FilesError> {
     let mut table = PointTable::default();
     for (name, text) in tables {
         table.absorb(PointTable::parse_named(name, text)?);
@@ -298,7 +331,7 @@ pub fn points_from_files(files: &[(&str, &[u8])], tables: &[(&str, &str)]) -> Re
             notes.push(format!("{file}: {location} has no x/y in the tables; skipped"));
             continue;
         };
-        let capture = crate::capture::read(bytes).map_err(|e| format!("{file}: {e}"))?;
+        let capture = crate::capture::read(bytes).map_err(|source| FilesError::Capture { file: file.to_string(), source })?;
         if let Some(why) = &capture.stats.stopped {
             notes.push(format!("{file}: {why}"));
         }
@@ -366,9 +399,10 @@ mod tests {
         assert_eq!(a.get("204_2", true), None);
         let b = PointTable::parse("location,x,y,zone,split\np,1,2,kitchen,test\n").unwrap();
         assert_eq!((b.rows[0].split, b.rows[0].zone.as_deref()), (Some(true), Some("kitchen")));
-        assert!(PointTable::parse("location,split\np,later\n").unwrap_err().contains("split"));
-        assert!(PointTable::parse("x,y\n1,2\n").unwrap_err().contains("location"));
-        assert!(PointTable::parse("location,x\np,abc\n").unwrap_err().contains("not a number"));
+        assert_eq!(PointTable::parse("location,split\np,later\n").unwrap_err(), TableError::Split { row: 2, value: "later".into() });
+        assert_eq!(PointTable::parse("x,y\n1,2\n").unwrap_err(), TableError::NoLocation);
+        assert_eq!(PointTable::parse("location,x\np,abc\n").unwrap_err(), TableError::NotANumber { row: 2, value: "abc".into() });
+        assert!(PointTable::parse_named("ref_t.csv", "x\n1\n").unwrap_err().to_string().starts_with("ref_t.csv: the CSV needs"));
     }
 
     #[test]

@@ -395,12 +395,17 @@ pub fn dataset(scene: &Scene, seed: u64, train_s: f32, test_s: f32) -> Dataset {
     }
 }
 
+/// A scene name that is not `office` or `home`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scene `{0}` (office, home)")]
+pub struct UnknownScene(pub String);
+
 /// The named scene's dataset (`office` or `home`).
-pub fn scene(name: &str, seed: u64) -> Result<Dataset, String> {
+pub fn scene(name: &str, seed: u64) -> Result<Dataset, UnknownScene> {
     let s = match name {
         "office" => Scene::office(),
         "home" => Scene::home(),
-        _ => return Err(format!("unknown scene `{name}` (office, home)")),
+        _ => return Err(UnknownScene(name.to_string())),
     };
     Ok(dataset(&s, seed, 240.0, 120.0))
 }

@@ -40,16 +40,23 @@ pub struct Sketch {
     pub coarse: Vec<usize>,
 }
 
+/// A sketch needs every zone to have a reference point.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SketchError {
+    #[error("zone {0} has no reference point")]
+    EmptyZone(String),
+}
+
 impl Sketch {
     /// Draws the sketch (see the module docs) from reference points given as (zone index,
     /// position, RSSI). Zones without points get no box and are an error.
-    pub fn draw(zone_names: &[String], points: &[(usize, [f32; 3], Option<f32>)], min_size: usize) -> Result<Sketch, String> {
+    pub fn draw(zone_names: &[String], points: &[(usize, [f32; 3], Option<f32>)], min_size: usize) -> Result<Sketch, SketchError> {
         let min_size = min_size as f32;
         let mut zones = Vec::with_capacity(zone_names.len());
         for (z, name) in zone_names.iter().enumerate() {
             let pts: Vec<[f32; 3]> = points.iter().filter(|p| p.0 == z).map(|p| p.1).collect();
             if pts.is_empty() {
-                return Err(format!("zone {name} has no reference point"));
+                return Err(SketchError::EmptyZone(name.clone()));
             }
             let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
             for p in &pts {
