@@ -266,7 +266,7 @@ fn main() -> Result<()> {
     }
     let cli = Cli::parse();
     let rt = Runtime::new();
-    rt.set_backend(cli.backend.parse::<Backend>().map_err(anyhow::Error::msg)?);
+    rt.set_backend(cli.backend.parse::<Backend>()?);
     pollster::block_on(run(cli.cmd, &rt, &cli.model))
 }
 

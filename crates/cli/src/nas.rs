@@ -26,7 +26,7 @@ pub fn load_bench(path: &Path) -> Result<Bench> {
 /// The shipped NASWOT table (one f32 per cell).
 pub fn load_naswot(path: &Path) -> Result<Vec<f64>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    edgeplay_nas::proxy::table_from_bytes(&bytes).map_err(anyhow::Error::msg)
+    Ok(edgeplay_nas::proxy::table_from_bytes(&bytes)?)
 }
 
 #[derive(Serialize)]

@@ -16,14 +16,19 @@ pub enum Backend {
     Cpu,
 }
 
+/// A backend name that is not `auto`, `gpu` (`webgpu`) or `cpu`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown backend '{0}' (expected auto, gpu or cpu)")]
+pub struct UnknownBackend(pub String);
+
 impl std::str::FromStr for Backend {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownBackend;
+    fn from_str(s: &str) -> Result<Self, UnknownBackend> {
         match s.to_ascii_lowercase().as_str() {
             "auto" => Ok(Backend::Auto),
             "gpu" | "webgpu" => Ok(Backend::Gpu),
             "cpu" => Ok(Backend::Cpu),
-            other => Err(format!("unknown backend '{other}' (expected auto, gpu or cpu)")),
+            other => Err(UnknownBackend(other.to_string())),
         }
     }
 }

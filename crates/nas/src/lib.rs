@@ -29,6 +29,8 @@ pub enum Error {
     Arch(String),
     #[error("benchmark table: {0}")]
     Bench(String),
+    #[error("NASWOT table has {got} bytes, expected {expected}")]
+    ProxyTable { got: usize, expected: usize },
     #[error(transparent)]
     Nn(#[from] edgeplay_nn::Error),
 }

@@ -44,10 +44,15 @@ impl Features {
     }
 }
 
+/// A feature-set name that is none of [`Features::ALL`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown feature set '{0}' (one-hot, flops+params, naswot, live, all)")]
+pub struct UnknownFeatures(pub String);
+
 impl std::str::FromStr for Features {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Features::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| format!("unknown feature set '{s}'"))
+    type Err = UnknownFeatures;
+    fn from_str(s: &str) -> Result<Self, UnknownFeatures> {
+        Features::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| UnknownFeatures(s.to_string()))
     }
 }
 

@@ -196,9 +196,10 @@ pub fn table_to_bytes(scores: &[f64]) -> Vec<u8> {
     scores.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect()
 }
 
-pub fn table_from_bytes(bytes: &[u8]) -> Result<Vec<f64>, String> {
+/// Reads [`table_to_bytes`]'s output back (one score per cell of the space).
+pub fn table_from_bytes(bytes: &[u8]) -> Result<Vec<f64>, crate::Error> {
     if bytes.len() != crate::space::SPACE_SIZE * 4 {
-        return Err(format!("NASWOT table has {} bytes, expected {}", bytes.len(), crate::space::SPACE_SIZE * 4));
+        return Err(crate::Error::ProxyTable { got: bytes.len(), expected: crate::space::SPACE_SIZE * 4 });
     }
     Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64).collect())
 }

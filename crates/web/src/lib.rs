@@ -111,7 +111,7 @@ pub async fn runtime_status() -> Result<JsValue, JsError> {
 /// `"auto"`, `"gpu"` or `"cpu"`.
 #[wasm_bindgen]
 pub fn set_backend(name: &str) -> Result<(), JsError> {
-    let b: Backend = name.parse().map_err(|e: String| JsError::new(&e))?;
+    let b: Backend = name.parse().map_err(err)?;
     rt().set_backend(b);
     Ok(())
 }
