@@ -4,7 +4,7 @@
 // original; default "progressive,spiht"), `bpp` (initial rate, default 0.25), `height`
 // (viewer height in CSS pixels, default 420).
 
-import uPlot from '../vendor/uplot/uPlot.esm.js';
+import { uPlot, PLOT_CSS, vline, dot } from '../shell/plot.js';
 import { EpWidget } from '../shell/widget.js';
 import { Progress } from '../shell/progress.js';
 import * as runtime from '../shell/runtime.js';
@@ -64,7 +64,7 @@ export class EpCompress extends EpWidget {
     const el = document.createElement('div');
     el.className = 'cp';
     el.innerHTML = `
-      <link rel="stylesheet" href="${here('../vendor/uplot/uPlot.min.css')}">
+      <link rel="stylesheet" href="${PLOT_CSS}">
       <div class="ep-row">
         <span class="ep-label">Image</span>
         ${SAMPLES.map((s, i) => `<button type="button" class="ep-chip" data-sample="${i}">${s.name}</button>`).join('')}
@@ -411,31 +411,14 @@ export class EpCompress extends EpWidget {
     const data = [RD_BPP, ...codecs.map((c) => this.#rd.values[c].map(val))];
     if (rebuild || !this.#plot || this.#plot.series.length !== codecs.length + 1) {
       this.#plot?.destroy();
+      // The slider's rate, and where each side stands on its curve.
       const marker = (u) => {
-        const x = u.valToPos(this.#bpp, 'x', true);
-        const ctx = u.ctx;
-        ctx.save();
-        ctx.strokeStyle = '#868e96';
-        ctx.setLineDash([4, 4]);
-        ctx.beginPath();
-        ctx.moveTo(x, u.bbox.top);
-        ctx.lineTo(x, u.bbox.top + u.bbox.height);
-        ctx.stroke();
-        ctx.setLineDash([]);
+        vline(u, this.#bpp);
         for (const side of SIDES) {
           const r = this.#res[side];
           if (!r || r.pending || r.bytes === null || !Number.isFinite(r[metric])) continue;
-          const px = u.valToPos((r.bytes * 8) / (r.width * r.height), 'x', true);
-          const py = u.valToPos(r[metric], 'y', true);
-          ctx.fillStyle = CODECS[r.codec].color;
-          ctx.strokeStyle = '#fff';
-          ctx.lineWidth = 2;
-          ctx.beginPath();
-          ctx.arc(px, py, 6, 0, 2 * Math.PI);
-          ctx.fill();
-          ctx.stroke();
+          dot(u, (r.bytes * 8) / (r.width * r.height), r[metric], CODECS[r.codec].color);
         }
-        ctx.restore();
       };
       this.#plot = new uPlot({
         width: box.clientWidth,

@@ -9,7 +9,7 @@
 // `seed` (default 1), `animate` ("off" shows each round at once), `reps` (timing repetitions),
 // `check` (whole networks timed to check the latency table, default 6).
 
-import uPlot from '../vendor/uplot/uPlot.esm.js';
+import { uPlot, PLOT_CSS, logTicks, onWidthChange } from '../shell/plot.js';
 import { EpWidget } from '../shell/widget.js';
 import { Progress } from '../shell/progress.js';
 import * as runtime from '../shell/runtime.js';
@@ -35,14 +35,6 @@ const C = { all: 'rgba(134, 142, 150, 0.28)', front: '#1c1f24', queried: '#3b6cf
 const STORE = 'edgeplay:nas-latency:v1';
 const fmtPct = (v) => `${v.toFixed(2)} %`;
 /** 1, 2, 5 × 10^k between `lo` and `hi` (a log axis's ticks). */
-function logTicks(lo, hi) {
-  const out = [];
-  for (let k = Math.floor(Math.log10(lo)); 10 ** k <= hi; k++) {
-    for (const m of [1, 2, 5]) { const v = m * 10 ** k; if (v >= lo && v <= hi) out.push(+v.toPrecision(3)); }
-  }
-  return out;
-}
-
 let uid = 0;
 
 export class EpNas extends EpWidget {
@@ -98,7 +90,7 @@ export class EpNas extends EpWidget {
     const el = document.createElement('div');
     el.className = 'nas';
     el.innerHTML = `
-      <link rel="stylesheet" href="${here('../vendor/uplot/uPlot.min.css')}">
+      <link rel="stylesheet" href="${PLOT_CSS}">
       <div class="ep-row">
         <span class="ep-label">Data</span>
         ${Object.entries(DATASETS).map(([k, v]) => `<button type="button" class="ep-chip" data-ds="${k}">${v}</button>`).join('')}
@@ -184,9 +176,7 @@ export class EpNas extends EpWidget {
       this.#plot?.redraw(false, false);
     });
     // Rebuild the plot only when its width changes (not on every change of the page's height).
-    let width = 0;
-    this.#resizer = new ResizeObserver(() => { if (plot.clientWidth !== width) { width = plot.clientWidth; this.#draw(true); } });
-    this.#resizer.observe(plot);
+    this.#resizer = onWidthChange(plot, () => this.#draw(true));
     this.#showSamples(el);
     return el;
   }
