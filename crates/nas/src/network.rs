@@ -53,7 +53,7 @@ impl Builder {
 
     pub(crate) fn finish(self) -> Graph {
         let output = self.layers.len();
-        Graph { layers: self.layers, in_channels: 3, output }
+        Graph { layers: self.layers, in_channels: 3, output, input_hw: None }
     }
 
     pub(crate) fn push(&mut self, op: NnOp, inputs: Vec<usize>) -> usize {
@@ -68,7 +68,7 @@ impl Builder {
         let bound = 1.0 / fan_in.sqrt();
         let scale = if bn { BN_SCALE } else { 1.0 };
         let weight = (0..cout * cin * k * k).map(|_| self.rng.random_range(-bound..bound) * scale).collect();
-        let conv = Conv { transpose: false, cin, cout, k, stride, pad: k / 2, out_pad: 0, weight, bias: vec![0.0; cout], act };
+        let conv = Conv { transpose: false, cin, cout, groups: 1, k, stride, pad: k / 2, out_pad: 0, weight, bias: vec![0.0; cout], act };
         self.push(NnOp::Conv(conv), vec![x])
     }
 
@@ -161,7 +161,7 @@ impl Builder {
         let bound = 1.0 / (ch as f32).sqrt();
         let weight = (0..cfg.classes * ch).map(|_| b.rng.random_range(-bound..bound)).collect();
         let bias = (0..cfg.classes).map(|_| b.rng.random_range(-bound..bound)).collect();
-        b.push(NnOp::Conv(Conv { transpose: false, cin: ch, cout: cfg.classes, k: 1, stride: 1, pad: 0, out_pad: 0, weight, bias, act: Act::None }), vec![x]);
+        b.push(NnOp::Conv(Conv { transpose: false, cin: ch, cout: cfg.classes, groups: 1, k: 1, stride: 1, pad: 0, out_pad: 0, weight, bias, act: Act::None }), vec![x]);
     }
 }
 

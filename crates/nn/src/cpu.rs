@@ -4,7 +4,7 @@
 //! results are bit-identical natively and in wasm. Loops run along rows so the compiler can
 //! vectorise across output pixels without changing any element's summation order.
 
-use crate::graph::{Act, Binary, Conv, Graph, Op, Unary};
+use crate::graph::{Binary, Conv, Graph, Op, Resize, Unary};
 use crate::{Error, Tensor};
 
 /// Runs `graph` on `input`.
@@ -33,9 +33,8 @@ pub fn run_probed(graph: &Graph, input: &Tensor, probe: &mut dyn FnMut(usize, &T
                 } else {
                     conv(cv, x, &mut o)
                 }
-                if cv.act == Act::Relu {
-                    o.data.iter_mut().for_each(|v| *v = v.max(0.0));
-                }
+                let act = cv.act;
+                o.data.iter_mut().for_each(|v| *v = act.apply(*v));
                 o
             }
             Op::Gdn { inverse, beta, gamma } => gdn(*inverse, beta, gamma, x),
@@ -45,6 +44,14 @@ pub fn run_probed(graph: &Graph, input: &Tensor, probe: &mut dyn FnMut(usize, &T
                 let y = vals[l.inputs[1]].as_ref().expect("inputs computed before use");
                 let data = x.data.iter().zip(&y.data).map(|(&a, &b2)| binary(*b, a, b2)).collect();
                 Tensor { c: x.c, h: x.h, w: x.w, data }
+            }
+            Op::Resize(r) => resize(r, x, h, w),
+            Op::Concat => {
+                let mut data = Vec::with_capacity(c * h * w);
+                for &v in &l.inputs {
+                    data.extend_from_slice(&vals[v].as_ref().expect("inputs computed before use").data);
+                }
+                Tensor { c, h, w, data }
             }
         };
         probe(i, &out);
@@ -61,6 +68,8 @@ pub fn run_probed(graph: &Graph, input: &Tensor, probe: &mut dyn FnMut(usize, &T
 pub(crate) fn unary(u: Unary, v: f32) -> f32 {
     match u {
         Unary::Relu => v.max(0.0),
+        Unary::Clip(lo, hi) => v.max(lo).min(hi),
+        Unary::Sigmoid => 1.0 / (1.0 + libm::expf(-v)),
         Unary::Sqrt => v.sqrt(),
         // log(1 + e^v), stable for large v (PyTorch switches to the identity above 20).
         Unary::Softplus => {
@@ -86,14 +95,17 @@ pub(crate) fn binary(b: Binary, x: f32, y: f32) -> f32 {
 fn conv(cv: &Conv, x: &Tensor, o: &mut Tensor) {
     let (k, s, p) = (cv.k, cv.stride, cv.pad);
     let (ih, iw, oh, ow) = (x.h as isize, x.w as isize, o.h, o.w);
+    let (cpg, opg) = (cv.cin_per_group(), cv.cout / cv.groups);
     for co in 0..cv.cout {
         let plane = &mut o.data[co * oh * ow..(co + 1) * oh * ow];
         plane.fill(cv.bias[co]);
-        for ci in 0..cv.cin {
+        let first = (co / opg) * cpg;
+        for j in 0..cpg {
+            let ci = first + j;
             let src = &x.data[ci * x.h * x.w..(ci + 1) * x.h * x.w];
             for ky in 0..k {
                 for kx in 0..k {
-                    let wv = cv.weight[((co * cv.cin + ci) * k + ky) * k + kx];
+                    let wv = cv.weight[((co * cpg + j) * k + ky) * k + kx];
                     for oy in 0..oh {
                         let iy = (oy * s + ky) as isize - p as isize;
                         if iy < 0 || iy >= ih {
@@ -157,6 +169,36 @@ fn conv_transpose(cv: &Conv, x: &Tensor, o: &mut Tensor) {
             }
         }
     }
+}
+
+/// ONNX Resize: nearest or bilinear with the graph's coordinate mode. Source coordinates are
+/// computed per output row and column exactly as the WGSL kernel does.
+fn resize(r: &Resize, x: &Tensor, oh: usize, ow: usize) -> Tensor {
+    let mut o = Tensor::zeros(x.c, oh, ow);
+    let ys: Vec<f32> = (0..oh).map(|oy| r.source(oy, x.h, oh, true)).collect();
+    let xs: Vec<f32> = (0..ow).map(|ox| r.source(ox, x.w, ow, false)).collect();
+    for c in 0..x.c {
+        let src = &x.data[c * x.h * x.w..(c + 1) * x.h * x.w];
+        let dst = &mut o.data[c * oh * ow..(c + 1) * oh * ow];
+        for (oy, &sy) in ys.iter().enumerate() {
+            let row = &mut dst[oy * ow..(oy + 1) * ow];
+            if r.linear {
+                let (y0, y1, fy) = Resize::linear_taps(sy, x.h);
+                for (d, &sx) in row.iter_mut().zip(&xs) {
+                    let (x0, x1, fx) = Resize::linear_taps(sx, x.w);
+                    let top = src[y0 * x.w + x0] + (src[y0 * x.w + x1] - src[y0 * x.w + x0]) * fx;
+                    let bot = src[y1 * x.w + x0] + (src[y1 * x.w + x1] - src[y1 * x.w + x0]) * fx;
+                    *d = top + (bot - top) * fy;
+                }
+            } else {
+                let iy = r.nearest_index(sy, x.h);
+                for (d, &sx) in row.iter_mut().zip(&xs) {
+                    *d = src[iy * x.w + r.nearest_index(sx, x.w)];
+                }
+            }
+        }
+    }
+    o
 }
 
 /// Mean over the window's in-image pixels, summed row by row in a fixed order.

@@ -5,7 +5,7 @@
 
 use edgeplay_gpu::{wgpu, Gpu, Timing};
 
-use crate::graph::{Act, Binary, Graph, Op, Unary};
+use crate::graph::{Act, Binary, Graph, Op, Resize, Unary};
 use crate::{Error, Tensor};
 
 pub const CONV: &str = include_str!("shaders/conv.wgsl");
@@ -13,6 +13,9 @@ pub const GDN: &str = include_str!("shaders/gdn.wgsl");
 pub const UNARY: &str = include_str!("shaders/unary.wgsl");
 pub const BINARY: &str = include_str!("shaders/binary.wgsl");
 pub const POOL: &str = include_str!("shaders/pool.wgsl");
+pub const GROUP_CONV: &str = include_str!("shaders/group_conv.wgsl");
+pub const RESIZE: &str = include_str!("shaders/resize.wgsl");
+pub const COPY: &str = include_str!("shaders/copy.wgsl");
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -22,12 +25,24 @@ struct ConvParams {
     k: u32,
     stride: u32,
     pad: u32,
-    relu: u32,
+    act: u32,
     ih: u32,
     iw: u32,
     oh: u32,
     ow: u32,
-    _p: [u32; 2],
+    lo: f32,
+    hi: f32,
+    groups: u32,
+    _p: [u32; 3],
+}
+
+/// The activation as the kernels' (code, lo, hi).
+fn act_code(a: Act) -> (u32, f32, f32) {
+    match a {
+        Act::None => (0, 0.0, 0.0),
+        Act::Relu => (1, 0.0, 0.0),
+        Act::Clip(lo, hi) => (2, lo, hi),
+    }
 }
 
 #[repr(C)]
@@ -77,6 +92,9 @@ impl GpuGraph {
             .layers
             .iter()
             .map(|l| match &l.op {
+                Op::Conv(c) if c.groups > 1 => {
+                    Some((gpu.storage_init("edgeplay.nn.weight", &c.weight), gpu.storage_init("edgeplay.nn.bias", &c.bias)))
+                }
                 Op::Conv(c) => Some((
                     gpu.storage_init("edgeplay.nn.weight", &pack_weights(&c.weight, c.cout, c.cin * c.k * c.k)),
                     gpu.storage_init("edgeplay.nn.bias", &pad4(&c.bias)),
@@ -130,25 +148,33 @@ impl GpuGraph {
                     let [ic, ih, iw] = shapes[l.inputs[0]];
                     let step = match &l.op {
                         Op::Conv(cv) => {
-                            let entry = if cv.transpose { "conv_transpose" } else { "conv" };
-                            let pipe = gpu.pipeline("edgeplay.nn.conv", CONV, entry);
+                            let (pipe, z) = if cv.groups > 1 {
+                                (gpu.pipeline("edgeplay.nn.group_conv", GROUP_CONV, "group_conv"), c as u32)
+                            } else {
+                                let entry = if cv.transpose { "conv_transpose" } else { "conv" };
+                                (gpu.pipeline("edgeplay.nn.conv", CONV, entry), c.div_ceil(4) as u32)
+                            };
+                            let (act, lo, hi) = act_code(cv.act);
                             let params = ConvParams {
                                 cin: cv.cin as u32,
                                 cout: cv.cout as u32,
                                 k: cv.k as u32,
                                 stride: cv.stride as u32,
                                 pad: cv.pad as u32,
-                                relu: u32::from(cv.act == Act::Relu),
+                                act,
                                 ih: ih as u32,
                                 iw: iw as u32,
                                 oh: h as u32,
                                 ow: w as u32,
-                                _p: [0; 2],
+                                lo,
+                                hi,
+                                groups: cv.groups as u32,
+                                _p: [0; 3],
                             };
                             let u = gpu.uniform("edgeplay.nn.conv.params", &params);
                             let (wb, bb) = self.weights[i].as_ref().expect("conv weights uploaded");
                             let bind = gpu.bind(&pipe, &[src, wb, bb, &dst, &u]);
-                            (pipe, bind, ((w as u32).div_ceil(8), (h as u32).div_ceil(8), c.div_ceil(4) as u32))
+                            (pipe, bind, ((w as u32).div_ceil(8), (h as u32).div_ceil(8), z))
                         }
                         Op::Gdn { inverse, .. } => {
                             let pipe = gpu.pipeline("edgeplay.nn.gdn", GDN, "gdn");
@@ -160,15 +186,17 @@ impl GpuGraph {
                         }
                         Op::Unary(un) => {
                             let pipe = gpu.pipeline("edgeplay.nn.unary", UNARY, "unary");
-                            let (op, s) = match *un {
-                                Unary::Relu => (0, 0.0),
-                                Unary::Sqrt => (1, 0.0),
-                                Unary::Softplus => (2, 0.0),
-                                Unary::AddScalar(s) => (3, s),
-                                Unary::MulScalar(s) => (4, s),
+                            let (op, s, t) = match *un {
+                                Unary::Relu => (0, 0.0, 0.0),
+                                Unary::Sqrt => (1, 0.0, 0.0),
+                                Unary::Softplus => (2, 0.0, 0.0),
+                                Unary::AddScalar(s) => (3, s, 0.0),
+                                Unary::MulScalar(s) => (4, s, 0.0),
+                                Unary::Clip(lo, hi) => (5, lo, hi),
+                                Unary::Sigmoid => (6, 0.0, 0.0),
                             };
                             let n = c * h * w;
-                            let params = EltParams { a: n as u32, b: op, c: s.to_bits(), d: 0 };
+                            let params = EltParams { a: n as u32, b: op, c: s.to_bits(), d: t.to_bits() };
                             let u = gpu.uniform("edgeplay.nn.unary.params", &params);
                             let bind = gpu.bind(&pipe, &[src, &dst, &u]);
                             (pipe, bind, linear_groups(n, 1))
@@ -181,12 +209,15 @@ impl GpuGraph {
                                 k: k as u32,
                                 stride: stride as u32,
                                 pad: pad as u32,
-                                relu: 0,
+                                act: 0,
                                 ih: ih as u32,
                                 iw: iw as u32,
                                 oh: h as u32,
                                 ow: w as u32,
-                                _p: [0; 2],
+                                lo: 0.0,
+                                hi: 0.0,
+                                groups: 1,
+                                _p: [0; 3],
                             };
                             let u = gpu.uniform("edgeplay.nn.pool.params", &params);
                             let bind = gpu.bind(&pipe, &[src, &dst, &u]);
@@ -204,6 +235,44 @@ impl GpuGraph {
                             let other = bufs[l.inputs[1]].as_ref().expect("input recorded");
                             let bind = gpu.bind(&pipe, &[src, other, &dst, &u]);
                             (pipe, bind, linear_groups(n, 1))
+                        }
+                        Op::Resize(r) => {
+                            let pipe = gpu.pipeline("edgeplay.nn.resize", RESIZE, "resize");
+                            let mut taps: Vec<u32> = Vec::with_capacity(3 * (w + h));
+                            for (n_out, n_in, axis_h) in [(w, iw, false), (h, ih, true)] {
+                                for o in 0..n_out {
+                                    let x = r.source(o, n_in, n_out, axis_h);
+                                    if r.linear {
+                                        let (i0, i1, f) = Resize::linear_taps(x, n_in);
+                                        taps.extend([i0 as u32, i1 as u32, f.to_bits()]);
+                                    } else {
+                                        taps.extend([r.nearest_index(x, n_in) as u32, 0, 0]);
+                                    }
+                                }
+                            }
+                            let tb = gpu.storage_init("edgeplay.nn.resize.taps", &taps);
+                            let params = [c as u32, ih as u32, iw as u32, h as u32, w as u32, u32::from(r.linear), 0, 0];
+                            let u = gpu.uniform("edgeplay.nn.resize.params", &params);
+                            let bind = gpu.bind(&pipe, &[src, &tb, &dst, &u]);
+                            (pipe, bind, ((w as u32).div_ceil(8), (h as u32).div_ceil(8), c as u32))
+                        }
+                        Op::Concat => {
+                            // One copy per input into its channel range; the last is the step.
+                            let pipe = gpu.pipeline("edgeplay.nn.copy", COPY, "copy");
+                            let mut offset = 0;
+                            let mut last_step = None;
+                            for &v in &l.inputs {
+                                let [vc, vh, vw] = shapes[v];
+                                let n = vc * vh * vw;
+                                let u = gpu.uniform("edgeplay.nn.copy.params", &EltParams { a: n as u32, b: offset as u32, c: 0, d: 0 });
+                                let from = bufs[v].as_ref().expect("input recorded");
+                                let bind = gpu.bind(&pipe, &[from, &dst, &u]);
+                                if let Some(s) = last_step.replace((pipe.clone(), bind, linear_groups(n, 1))) {
+                                    steps.push(s);
+                                }
+                                offset += n;
+                            }
+                            last_step.expect("concat has inputs")
                         }
                     };
                     steps.push(step);

@@ -4,20 +4,36 @@
 use crate::Error;
 
 /// Activation fused into a convolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Act {
     None,
     Relu,
+    /// Clamp to `[lo, hi]` (ReLU6 is `Clip(0, 6)`).
+    Clip(f32, f32),
+}
+
+impl Act {
+    pub fn apply(self, v: f32) -> f32 {
+        match self {
+            Act::None => v,
+            Act::Relu => v.max(0.0),
+            Act::Clip(lo, hi) => v.max(lo).min(hi),
+        }
+    }
 }
 
 /// A 2-D convolution or transposed convolution with square kernel, equal strides and
-/// symmetric padding (what our models use). Weights are stored `[cout][cin][k][k]` for both
-/// kinds (ConvTranspose's ONNX `[cin][cout][k][k]` is transposed on load).
+/// symmetric padding (what our models use). Weights are stored `[cout][cin / groups][k][k]`
+/// for both kinds (ConvTranspose's ONNX `[cin][cout][k][k]` is transposed on load).
+/// Grouped convolution (`groups > 1`; depthwise when `groups == cin == cout`) is supported
+/// for Conv only.
 #[derive(Clone, Debug)]
 pub struct Conv {
     pub transpose: bool,
     pub cin: usize,
     pub cout: usize,
+    /// Input and output channels are split into this many independent groups.
+    pub groups: usize,
     pub k: usize,
     pub stride: usize,
     pub pad: usize,
@@ -38,9 +54,20 @@ impl Conv {
         }
     }
 
+    /// A depthwise 1x1 convolution without activation: `y_c = w_c · x_c + b_c` (how
+    /// BatchNormalization is represented).
+    pub fn is_channel_affine(&self) -> bool {
+        !self.transpose && self.k == 1 && self.stride == 1 && self.pad == 0 && self.groups == self.cin && self.cin == self.cout && self.act == Act::None
+    }
+
+    /// Input channels each output channel reads.
+    pub fn cin_per_group(&self) -> usize {
+        self.cin / self.groups.max(1)
+    }
+
     /// Multiply-accumulates for an input of `h` x `w`.
     pub fn macs(&self, h: usize, w: usize) -> u64 {
-        let per = (self.cin * self.cout * self.k * self.k) as u64;
+        let per = (self.cin_per_group() * self.cout * self.k * self.k) as u64;
         if self.transpose {
             per * (h * w) as u64
         } else {
@@ -52,6 +79,9 @@ impl Conv {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Unary {
     Relu,
+    /// Clamp to `[lo, hi]`.
+    Clip(f32, f32),
+    Sigmoid,
     Sqrt,
     Softplus,
     AddScalar(f32),
@@ -77,6 +107,133 @@ pub enum Op {
     /// counted (PyTorch's `count_include_pad=False`): each output is the mean of the window's
     /// pixels that lie inside the image.
     AvgPool { k: usize, stride: usize, pad: usize },
+    /// Spatial resampling (ONNX Resize / Upsample).
+    Resize(Resize),
+    /// Channel-wise concatenation of all inputs (same height and width).
+    Concat,
+}
+
+/// How ONNX Resize maps an output coordinate to the input (`coordinate_transformation_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coord {
+    HalfPixel,
+    /// Like `HalfPixel`, but 0 where the output length is 1.
+    PytorchHalfPixel,
+    AlignCorners,
+    Asymmetric,
+}
+
+/// How a fractional source coordinate picks the nearest pixel (`nearest_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nearest {
+    RoundPreferFloor,
+    RoundPreferCeil,
+    Floor,
+    Ceil,
+}
+
+/// Resize to `floor(n · scale)` (or a fixed size), nearest or (bi)linear.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Resize {
+    pub scale_h: f32,
+    pub scale_w: f32,
+    /// Output height and width when the graph gives sizes instead of scales.
+    pub size: Option<(usize, usize)>,
+    /// Bilinear when true, nearest otherwise.
+    pub linear: bool,
+    pub coord: Coord,
+    pub nearest: Nearest,
+}
+
+/// Largest output side a Resize may produce (declared scales are untrusted).
+pub const MAX_RESIZE_SIDE: usize = 1 << 14;
+
+impl Resize {
+    pub fn out_len(&self, n: usize, axis_h: bool) -> Option<usize> {
+        let out = match (self.size, axis_h) {
+            (Some((h, _)), true) => h,
+            (Some((_, w)), false) => w,
+            (None, _) => {
+                let s = if axis_h { self.scale_h } else { self.scale_w };
+                let v = (n as f64 * s as f64).floor();
+                if !(1.0..=MAX_RESIZE_SIDE as f64).contains(&v) {
+                    return None;
+                }
+                v as usize
+            }
+        };
+        (1..=MAX_RESIZE_SIDE).contains(&out).then_some(out)
+    }
+
+    /// The scale ONNX uses in the coordinate transform (the given one, or out/in for sizes).
+    pub(crate) fn axis_scale(&self, n_in: usize, n_out: usize, axis_h: bool) -> f32 {
+        match self.size {
+            Some(_) => n_out as f32 / n_in as f32,
+            None => {
+                if axis_h {
+                    self.scale_h
+                } else {
+                    self.scale_w
+                }
+            }
+        }
+    }
+
+    /// Source coordinate of output index `o` (before clamping), in f32 as both executors
+    /// compute it.
+    pub fn source(&self, o: usize, n_in: usize, n_out: usize, axis_h: bool) -> f32 {
+        let s = self.axis_scale(n_in, n_out, axis_h);
+        let o = o as f32;
+        match self.coord {
+            Coord::HalfPixel => (o + 0.5) / s - 0.5,
+            Coord::PytorchHalfPixel => {
+                if n_out > 1 {
+                    (o + 0.5) / s - 0.5
+                } else {
+                    0.0
+                }
+            }
+            Coord::AlignCorners => {
+                if n_out > 1 {
+                    o * (n_in as f32 - 1.0) / (n_out as f32 - 1.0)
+                } else {
+                    0.0
+                }
+            }
+            Coord::Asymmetric => o / s,
+        }
+    }
+
+    /// Index of the nearest input pixel for source coordinate `x`.
+    pub fn nearest_index(&self, x: f32, n_in: usize) -> usize {
+        let i = match self.nearest {
+            Nearest::RoundPreferFloor => {
+                if x == x.floor() + 0.5 {
+                    x.floor()
+                } else {
+                    x.round()
+                }
+            }
+            Nearest::RoundPreferCeil => {
+                if x == x.floor() + 0.5 {
+                    x.ceil()
+                } else {
+                    x.round()
+                }
+            }
+            Nearest::Floor => x.floor(),
+            Nearest::Ceil => x.ceil(),
+        };
+        (i.max(0.0) as usize).min(n_in - 1)
+    }
+
+    /// The two input pixels and the weight of the second for source coordinate `x`.
+    pub fn linear_taps(x: f32, n_in: usize) -> (usize, usize, f32) {
+        let x = x.max(0.0).min(n_in as f32 - 1.0);
+        let i0 = x.floor() as usize;
+        let i1 = (i0 + 1).min(n_in - 1);
+        (i0, i1, x - i0 as f32)
+    }
 }
 
 /// Output length of a `k`-window with `stride` and `pad` over `n`, if not empty.
@@ -98,6 +255,8 @@ pub struct Graph {
     pub in_channels: usize,
     /// The value returned (normally the last layer's).
     pub output: usize,
+    /// Input height and width when the model declares them (ONNX files with a fixed size).
+    pub input_hw: Option<(usize, usize)>,
 }
 
 impl Graph {
@@ -111,6 +270,13 @@ impl Graph {
                     let [ci, ih, iw] = ins[0];
                     if ci != c.cin {
                         return Err(Error::Shape(format!("layer {i}: {ci} channels into a conv expecting {}", c.cin)));
+                    }
+                    let g = c.groups;
+                    if g == 0 || c.cin % g != 0 || c.cout % g != 0 || (g > 1 && c.transpose) {
+                        return Err(Error::Shape(format!("layer {i}: {g} groups over {} -> {} channels", c.cin, c.cout)));
+                    }
+                    if c.weight.len() != c.cout * c.cin_per_group() * c.k * c.k || c.bias.len() != c.cout {
+                        return Err(Error::Shape(format!("layer {i}: {} weights, {} biases", c.weight.len(), c.bias.len())));
                     }
                     let (oh, ow) = (c.out_len(ih), c.out_len(iw));
                     match (oh, ow) {
@@ -140,6 +306,20 @@ impl Graph {
                         return Err(Error::Shape(format!("layer {i}: {:?} vs {:?}", ins[0], ins[1])));
                     }
                     ins[0]
+                }
+                Op::Resize(r) => {
+                    let [c, ih, iw] = ins[0];
+                    match (r.out_len(ih, true), r.out_len(iw, false)) {
+                        (Some(oh), Some(ow)) => [c, oh, ow],
+                        _ => return Err(Error::Shape(format!("layer {i}: resize of {ih}x{iw} by {r:?} is empty or too large"))),
+                    }
+                }
+                Op::Concat => {
+                    let [_, h0, w0] = ins[0];
+                    if ins.iter().any(|s| s[1] != h0 || s[2] != w0) {
+                        return Err(Error::Shape(format!("layer {i}: concatenating {ins:?}")));
+                    }
+                    [ins.iter().map(|s| s[0]).sum(), h0, w0]
                 }
             };
             s.push(out);
@@ -181,8 +361,9 @@ impl Graph {
         last
     }
 
-    /// Fuses GDN decompositions (`x / sqrt(conv1x1(x*x))`, or `x *` for IGDN) and
-    /// conv → ReLU pairs, then drops dead layers.
+    /// Fuses GDN decompositions (`x / sqrt(conv1x1(x*x))`, or `x *` for IGDN), folds
+    /// BatchNormalization into the convolution before it and conv → ReLU / Clip pairs into
+    /// the convolution, then drops dead layers.
     #[cfg_attr(not(feature = "onnx"), allow(dead_code))] // used by the ONNX reader
     pub(crate) fn fuse(mut self) -> Graph {
         let uses = |g: &Graph, v: usize| g.layers.iter().filter(|l| l.inputs.contains(&v)).count() + usize::from(g.output == v);
@@ -201,7 +382,7 @@ impl Graph {
             let s = self.layers[sq_l].inputs[0];
             let Some(conv_l) = producer(s) else { continue };
             let (beta, gamma) = match &self.layers[conv_l].op {
-                Op::Conv(c) if !c.transpose && c.k == 1 && c.stride == 1 && c.pad == 0 && c.act == Act::None && c.cin == c.cout => {
+                Op::Conv(c) if !c.transpose && c.k == 1 && c.stride == 1 && c.pad == 0 && c.act == Act::None && c.cin == c.cout && c.groups == 1 => {
                     (c.bias.clone(), c.weight.clone())
                 }
                 _ => continue,
@@ -216,11 +397,13 @@ impl Graph {
             }
             self.layers[i] = Layer { op: Op::Gdn { inverse, beta, gamma }, inputs: vec![x] };
         }
-        // Conv + ReLU.
+        // Per-channel affine (BatchNormalization, read as a depthwise 1x1 conv) into the
+        // convolution that produces its input.
         for i in 0..self.layers.len() {
-            if !matches!(self.layers[i].op, Op::Unary(Unary::Relu)) {
-                continue;
-            }
+            let (scale, shift) = match &self.layers[i].op {
+                Op::Conv(c) if c.is_channel_affine() => (c.weight.clone(), c.bias.clone()),
+                _ => continue,
+            };
             let v = self.layers[i].inputs[0];
             let Some(p) = producer(v) else { continue };
             if uses(&self, v) != 1 {
@@ -228,8 +411,31 @@ impl Graph {
             }
             if let Op::Conv(c) = &mut self.layers[p].op {
                 if c.act == Act::None {
-                    c.act = Act::Relu;
-                    // Uses of the ReLU's output now read the conv's; prune drops the ReLU.
+                    let per = c.weight.len() / c.cout;
+                    for co in 0..c.cout {
+                        c.weight[co * per..(co + 1) * per].iter_mut().for_each(|w| *w *= scale[co]);
+                        c.bias[co] = c.bias[co] * scale[co] + shift[co];
+                    }
+                    self.alias(i + 1, v);
+                }
+            }
+        }
+        // Conv + ReLU / Clip.
+        for i in 0..self.layers.len() {
+            let act = match self.layers[i].op {
+                Op::Unary(Unary::Relu) => Act::Relu,
+                Op::Unary(Unary::Clip(lo, hi)) => Act::Clip(lo, hi),
+                _ => continue,
+            };
+            let v = self.layers[i].inputs[0];
+            let Some(p) = producer(v) else { continue };
+            if uses(&self, v) != 1 {
+                continue;
+            }
+            if let Op::Conv(c) = &mut self.layers[p].op {
+                if c.act == Act::None {
+                    c.act = act;
+                    // Uses of the activation's output now read the conv's; prune drops it.
                     self.alias(i + 1, v);
                 }
             }
@@ -278,6 +484,6 @@ impl Graph {
             layers.push(l);
             map[i + 1] = layers.len();
         }
-        Graph { layers, in_channels: self.in_channels, output: map[self.output] }
+        Graph { layers, in_channels: self.in_channels, output: map[self.output], input_hw: self.input_hw }
     }
 }

@@ -1,9 +1,12 @@
 //! A small neural-network executor for the convolutional graphs Edgeplay's models export to
 //! ONNX (the progressive codec today; depth and NAS networks later).
 //!
-//! An ONNX file is parsed ([`Graph::from_onnx`]) into a short list of [`Layer`]s — Conv,
-//! ConvTranspose, GDN/IGDN (fused from its plain-op decomposition), unary and binary
-//! element-wise ops — and then run by one of three executors:
+//! An ONNX file is parsed ([`Graph::from_onnx`]) into a short list of [`Layer`]s — Conv
+//! (grouped and depthwise too), ConvTranspose, GDN/IGDN (fused from its plain-op
+//! decomposition), BatchNormalization (folded into the convolution before it), ReLU and Clip
+//! (fused into the convolution), Resize/Upsample (nearest and bilinear with the ONNX
+//! coordinate modes), Concat, average pooling and element-wise ops — and then run by one of
+//! three executors:
 //!
 //! * [`cpu`]: a plain Rust interpreter with a fixed summation order, bit-identical on every
 //!   platform (native and wasm). The codec runs its hyper-synthesis here, because the entropy
@@ -11,7 +14,9 @@
 //! * [`gpu`]: WGSL kernels on the shared wgpu device (`edgeplay-gpu`).
 //! * [`reference`]: tract-onnx, the reference and the fast CPU path.
 //!
-//! Tensors are batch-1 CHW `f32` ([`Tensor`]).
+//! Tensors are batch-1 CHW `f32` ([`Tensor`]). An operator outside this list is an
+//! [`Error::Unsupported`] that names the operator and the node; callers that must run any
+//! model fall back to [`reference`].
 //!
 //! The ONNX reader and the tract executor are behind the default feature `onnx` (tract-onnx is
 //! most of a wasm module's size); a crate that builds its graphs in code, like `edgeplay-nas`,
@@ -25,7 +30,9 @@ mod onnx;
 #[cfg(feature = "onnx")]
 pub mod reference;
 
-pub use graph::{Act, Binary, Conv, Graph, Layer, Op, Unary};
+pub use graph::{Act, Binary, Conv, Coord, Graph, Layer, Nearest, Op, Resize, Unary, MAX_RESIZE_SIDE};
+#[cfg(feature = "onnx")]
+pub use onnx::declared_input;
 
 /// A batch-1 tensor in CHW layout.
 #[derive(Clone, Debug, PartialEq)]

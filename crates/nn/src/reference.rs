@@ -16,7 +16,7 @@ pub struct TractModel {
 }
 
 fn err(e: impl std::fmt::Display) -> Error {
-    Error::Tract(e.to_string())
+    Error::Tract(format!("{e:#}"))
 }
 
 impl TractModel {

@@ -110,3 +110,135 @@ fn rejects_bad_models() {
     let g = Graph::from_onnx(OPS).unwrap();
     assert!(cpu::run(&g, &Tensor::zeros(2, 8, 8)).is_err(), "wrong channel count");
 }
+
+// ---- Depth networks: grouped/depthwise conv, BatchNormalization, Clip, Resize, Concat ----
+
+const DEPTH_OPS: &[u8] = include_bytes!("data/depth_ops.onnx");
+const DEPTH_OPS_V7: &[u8] = include_bytes!("data/depth_ops_v7.onnx");
+const FASTDEPTH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/fastdepth");
+
+fn fastdepth() -> Vec<u8> {
+    std::fs::read(format!("{FASTDEPTH}/fastdepth.onnx")).expect("models/fastdepth/fastdepth.onnx")
+}
+
+/// The opset-7 file as published, from the shared models folder when it is there.
+fn fastdepth_v7() -> Option<Vec<u8>> {
+    let dir = std::env::var("EDGEPLAY_MODELS").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/models").into());
+    let b = std::fs::read(format!("{dir}/fastdepth/fastdepth_opset7.onnx")).ok();
+    if b.is_none() && std::env::var("EDGEPLAY_REQUIRE_DATA").is_ok_and(|v| v == "1") {
+        panic!("EDGEPLAY_REQUIRE_DATA=1 but {dir}/fastdepth/fastdepth_opset7.onnx is missing");
+    }
+    b
+}
+
+/// The NYU frame the FastDepth authors published with their output (`pred.npy`, float32).
+fn nyu_reference() -> (Tensor, Vec<f32>) {
+    let img = image::open(format!("{FASTDEPTH}/reference/nyu-fastdepth.color.png")).unwrap().to_rgb8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut data = vec![0.0; 3 * h * w];
+    for (i, p) in img.pixels().enumerate() {
+        for c in 0..3 {
+            data[c * h * w + i] = p[c] as f32 / 255.0;
+        }
+    }
+    let npy = std::fs::read(format!("{FASTDEPTH}/reference/pred.npy")).unwrap();
+    let header = u16::from_le_bytes([npy[8], npy[9]]) as usize;
+    assert!(std::str::from_utf8(&npy[10..10 + header]).unwrap().contains("'<f4'"));
+    let pred = npy[10 + header..].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect::<Vec<_>>();
+    assert_eq!(pred.len(), h * w);
+    (Tensor::new(3, h, w, data).unwrap(), pred)
+}
+
+fn max_abs(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()))
+}
+
+#[test]
+fn parses_depth_operators_and_folds_batch_norm() {
+    let g = Graph::from_onnx(DEPTH_OPS).unwrap();
+    let convs: Vec<&edgeplay_nn::Conv> = g.layers.iter().filter_map(|l| if let Op::Conv(c) = &l.op { Some(c) } else { None }).collect();
+    assert!(convs.iter().any(|c| c.groups == 8 && c.cin == 8 && c.k == 5), "depthwise 5x5");
+    assert!(convs.iter().any(|c| c.groups == 4 && c.cin == 16 && c.cout == 8), "grouped 3x3");
+    assert_eq!(convs.iter().filter(|c| c.act == edgeplay_nn::Act::Clip(0.0, 6.0)).count(), 2, "ReLU6 fused");
+    // The BatchNormalization after the concatenation has no convolution to fold into.
+    assert_eq!(convs.iter().filter(|c| c.is_channel_affine()).count(), 1);
+    let resizes: Vec<&edgeplay_nn::Resize> = g.layers.iter().filter_map(|l| if let Op::Resize(r) = &l.op { Some(r) } else { None }).collect();
+    assert_eq!(resizes.len(), 3);
+    assert!(resizes.iter().any(|r| !r.linear && r.coord == edgeplay_nn::Coord::Asymmetric && r.nearest == edgeplay_nn::Nearest::Floor));
+    assert!(resizes.iter().any(|r| r.linear && r.coord == edgeplay_nn::Coord::HalfPixel));
+    assert!(resizes.iter().any(|r| r.linear && r.coord == edgeplay_nn::Coord::AlignCorners));
+    assert_eq!(g.layers.iter().filter(|l| matches!(l.op, Op::Concat)).count(), 1);
+    assert_eq!(g.input_hw, Some((24, 32)));
+
+    let v7 = Graph::from_onnx(DEPTH_OPS_V7).unwrap();
+    // Every BatchNormalization folded; Clip and ReLU fused; Upsample read from its attribute.
+    assert!(v7.layers.iter().all(|l| !matches!(&l.op, Op::Conv(c) if c.is_channel_affine())));
+    assert_eq!(v7.layers.iter().filter(|l| matches!(l.op, Op::Resize(_))).count(), 1);
+    assert_eq!(v7.output_shape(32, 32).unwrap(), [1, 32, 32]);
+}
+
+#[test]
+fn unsupported_operator_names_operator_and_node() {
+    let e = Graph::from_onnx(include_bytes!("data/unsupported.onnx")).err().expect("HardSwish is not supported");
+    let msg = e.to_string();
+    assert!(msg.contains("HardSwish") && msg.contains("act0"), "{msg}");
+    // Garbage is an error, not a panic.
+    assert!(Graph::from_onnx(b"not an onnx file").is_err());
+    assert!(Graph::from_onnx(&DEPTH_OPS[..DEPTH_OPS.len() / 2]).is_err());
+}
+
+#[test]
+fn depth_operators_cpu_and_gpu_match_tract() {
+    let gpu = device();
+    // tract has no opset-7 Upsample: the v7 graph's reference is its opset-13 conversion.
+    let v7_as13: &[u8] = include_bytes!("data/depth_ops_v7_as13.onnx");
+    for (bytes, reference, sizes) in [(DEPTH_OPS, DEPTH_OPS, &[(24, 32)][..]), (DEPTH_OPS_V7, v7_as13, &[(32, 32), (21, 17), (2, 2)][..])] {
+        let g = Graph::from_onnx(bytes).unwrap();
+        let t = TractModel::from_onnx(reference, 3).unwrap();
+        let gg = gpu.as_ref().map(|gpu| GpuGraph::new(gpu, &g));
+        for (i, &(h, w)) in sizes.iter().enumerate() {
+            let x = random(3, h, w, 1.0, 40 + i as u64);
+            let want = t.run(&x).unwrap();
+            let got = cpu::run(&g, &x).unwrap();
+            assert_eq!(got.shape(), want.shape());
+            let e = got.rel_max_err(&want);
+            assert!(e <= 1e-5, "cpu {h}x{w}: rel err {e}");
+            if let Some(gg) = &gg {
+                let (got, _) = pollster::block_on(gg.run(&x)).unwrap();
+                let e = got.rel_max_err(&want);
+                assert!(e <= 1e-3, "gpu {h}x{w}: rel err {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn fastdepth_reproduces_the_authors_output() {
+    let bytes = fastdepth();
+    let g = Graph::from_onnx(&bytes).unwrap();
+    assert_eq!(g.input_hw, Some((224, 224)));
+    // 38 convolutions, every BatchNormalization folded, 5 nearest upsamplings.
+    assert_eq!(g.layers.iter().filter(|l| matches!(l.op, Op::Conv(_))).count(), 38);
+    assert_eq!(g.layers.iter().filter(|l| matches!(l.op, Op::Resize(_))).count(), 5);
+    let (x, pred) = nyu_reference();
+    let cpu_out = cpu::run(&g, &x).unwrap();
+    assert_eq!(cpu_out.shape(), [1, 224, 224]);
+    let e = max_abs(&cpu_out.data, &pred);
+    assert!(e <= 1e-3, "CPU interpreter vs the authors' pred.npy: {e} m");
+    let want = TractModel::from_onnx(&bytes, 3).unwrap().run(&x).unwrap();
+    let e = cpu_out.rel_max_err(&want);
+    assert!(e <= 1e-5, "CPU interpreter vs tract: rel err {e}");
+    if let Some(gpu) = device() {
+        let (got, _) = pollster::block_on(GpuGraph::new(&gpu, &g).run(&x)).unwrap();
+        let e = got.rel_max_err(&want);
+        assert!(e <= 1e-3, "WGSL vs tract: rel err {e}");
+        let e = max_abs(&got.data, &pred);
+        assert!(e <= 1e-3, "WGSL vs the authors' pred.npy: {e} m");
+    }
+    // The opset-7 file as published (Upsample, Clip attributes) gives the same output.
+    if let Some(v7) = fastdepth_v7() {
+        let g7 = Graph::from_onnx(&v7).unwrap();
+        let e = cpu::run(&g7, &x).unwrap().rel_max_err(&cpu_out);
+        assert!(e <= 1e-6, "opset 7 vs opset 13: rel err {e}");
+    }
+}

@@ -1,6 +1,7 @@
 // Conv2d and ConvTranspose2d (gather form), batch 1, CHW. One invocation computes one output
 // pixel for four consecutive output channels (weights packed as vec4 over output channels:
-// [cout/4][cin][k][k]); bias and an optional ReLU are fused.
+// [cout/4][cin][k][k]); bias and the activation (none, ReLU, clip) are fused. Grouped and
+// depthwise convolutions are in group_conv.wgsl.
 
 struct Params {
     cin: u32,
@@ -8,13 +9,17 @@ struct Params {
     k: u32,
     stride: u32,
     pad: u32,
-    relu: u32,
+    act: u32,
     ih: u32,
     iw: u32,
     oh: u32,
     ow: u32,
+    lo: f32,
+    hi: f32,
+    groups: u32,
     _p0: u32,
     _p1: u32,
+    _p2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -25,8 +30,10 @@ struct Params {
 
 fn store(co4: u32, oy: u32, ox: u32, acc: vec4<f32>) {
     var v = acc;
-    if p.relu != 0u {
+    if p.act == 1u {
         v = max(v, vec4<f32>(0.0));
+    } else if p.act == 2u {
+        v = min(max(v, vec4<f32>(p.lo)), vec4<f32>(p.hi));
     }
     let plane = p.oh * p.ow;
     let base = co4 * 4u * plane + oy * p.ow + ox;

@@ -14,6 +14,10 @@ struct Params {
     ow: u32,
     _p0: u32,
     _p1: u32,
+    _p2: u32,
+    _p3: u32,
+    _p4: u32,
+    _p5: u32,
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;

@@ -1,10 +1,11 @@
-// Element-wise unary ops: 0 relu, 1 sqrt, 2 softplus, 3 add scalar, 4 multiply by scalar.
+// Element-wise unary ops: 0 relu, 1 sqrt, 2 softplus, 3 add scalar, 4 multiply by scalar,
+// 5 clip to [s, t], 6 sigmoid.
 
 struct Params {
     n: u32,
     op: u32,
     s: f32,
-    _p: u32,
+    t: f32,
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -24,6 +25,8 @@ fn unary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec
         case 1u: { r = sqrt(v); }
         case 2u: { r = select(log(1.0 + exp(v)), v, v > 20.0); }
         case 3u: { r = v + p.s; }
+        case 5u: { r = min(max(v, p.s), p.t); }
+        case 6u: { r = 1.0 / (1.0 + exp(-v)); }
         default: { r = v * p.s; }
     }
     dst[i] = r;
