@@ -1,5 +1,6 @@
 //! `edgeplay`: the command-line face of the same crates the playground runs in WebAssembly.
 
+mod depth;
 mod nas;
 mod rd;
 mod wifi;
@@ -17,9 +18,11 @@ struct Cli {
     /// auto (GPU if there is one), gpu or cpu
     #[arg(long, global = true, default_value = "auto")]
     backend: String,
-    /// The progressive codec's exported model (tables.json + four ONNX networks).
-    #[arg(long, global = true, default_value = "models/pcodec/export")]
-    model: PathBuf,
+    /// The model: for the progressive codec its export folder (tables.json + four ONNX
+    /// networks; default models/pcodec/export), for `depth` an ONNX depth network (default
+    /// models/fastdepth/fastdepth.onnx).
+    #[arg(long, global = true)]
+    model: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -28,6 +31,38 @@ struct Cli {
 enum Cmd {
     /// Which path runs here: the GPU adapter or the CPU, and why.
     Info,
+    /// Depth of a picture (16-bit PNG in millimetres, or a colour picture with --colormap;
+    /// point cloud with --ply), or the accuracy over RGB-D pairs with --eval DIR.
+    Depth {
+        /// A picture (PNG or JPEG).
+        input: Option<PathBuf>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// turbo, viridis, inferno or grey: write a colour picture instead of 16-bit depth.
+        #[arg(long)]
+        colormap: Option<String>,
+        /// Reverse the colour scale (far in warm colours).
+        #[arg(long)]
+        swap: bool,
+        /// Write the point cloud (binary PLY with colours).
+        #[arg(long)]
+        ply: Option<PathBuf>,
+        /// Horizontal field of view of the camera for the point cloud, degrees.
+        #[arg(long, default_value_t = 60.0)]
+        fov: f32,
+        /// Evaluate over a folder of NAME.color.{png,jpg} + NAME.depth.png pairs.
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        /// A network you bring outputs relative inverse depth (MiDaS, Depth Anything):
+        /// ImageNet normalisation, median scaling in --eval.
+        #[arg(long)]
+        relative: bool,
+        /// Network input size WxH when the ONNX file does not declare one.
+        #[arg(long)]
+        size: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// CDF 9/7 decomposition of an image's luma, rendered as the widget shows it.
     Wavelet {
         input: PathBuf,
@@ -267,7 +302,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::new();
     rt.set_backend(cli.backend.parse::<Backend>()?);
-    pollster::block_on(run(cli.cmd, &rt, &cli.model))
+    pollster::block_on(run(cli.cmd, &rt, cli.model.as_deref()))
 }
 
 fn load_model(dir: &std::path::Path) -> Result<edgeplay_pcodec::Model> {
@@ -285,8 +320,12 @@ fn neural_path(path: edgeplay_gpu::Path, fallback: Option<String>) -> &'static s
     }
 }
 
-async fn run(cmd: Cmd, rt: &Runtime, model_dir: &std::path::Path) -> Result<()> {
+async fn run(cmd: Cmd, rt: &Runtime, model: Option<&std::path::Path>) -> Result<()> {
+    let model_dir = model.unwrap_or(std::path::Path::new("models/pcodec/export"));
     match cmd {
+        Cmd::Depth { input, out, colormap, swap, ply, fov, eval, relative, size, json } => {
+            depth::run(rt, model, depth::Opts { input, out, colormap, swap, ply, fov, eval, relative, size, json }).await?
+        }
         Cmd::Info => {
             let s = rt.status().await;
             match (&s.adapter, s.path) {
