@@ -13,6 +13,7 @@ export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname)
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
   '.wasm': 'application/wasm', '.png': 'image/png', '.jpg': 'image/jpeg', '.json': 'application/json', '.md': 'text/markdown',
+  '.mp4': 'video/mp4', '.webm': 'video/webm',
 };
 
 /** Serves `dir` on 127.0.0.1 on a free port. */
@@ -37,7 +38,9 @@ export const MODES = ['webgpu', 'cpu'];
 
 export async function launch(mode) {
   const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-quic', '--no-first-run', '--disable-dev-shm-usage'];
+    '--disable-quic', '--no-first-run', '--disable-dev-shm-usage',
+    // Chromium's fake camera, granted without a prompt (the depth widget's webcam test).
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
   if (mode === 'webgpu') args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
 }

@@ -8,3 +8,4 @@ export { EpWavelet } from './wavelet/ep-wavelet.js';
 export { EpCompress } from './compress/ep-compress.js';
 export { EpWifi } from './wifi/ep-wifi.js';
 export { EpNas } from './nas/ep-nas.js';
+export { EpDepth } from './depth/ep-depth.js';

@@ -5,12 +5,14 @@
 //   neural  — progressive neural codec, tract, nn    (crates/web-neural)
 //   wifi    — WiCluster positioning, candle          (crates/web-wifi)
 //   nas     — DONNA-style search, NATS-Bench         (crates/web-nas)
+//   depth   — depth networks on nn + tract           (crates/web-depth)
 
 export const MODULES = Object.freeze({
   imaging: { wasm: 'edgeplay-web-imaging', label: 'imaging' },
   neural: { wasm: 'edgeplay-web-neural', label: 'neural' },
   wifi: { wasm: 'edgeplay-web-wifi', label: 'Wi-Fi' },
   nas: { wasm: 'edgeplay-web-nas', label: 'NAS' },
+  depth: { wasm: 'edgeplay-web-depth', label: 'depth' },
 });
 
 export function moduleInfo(name) {

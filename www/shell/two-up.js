@@ -7,6 +7,8 @@
 //   view.setImageSize(w, h);             // resets to "fit"
 //   view.setSides({ left: { bitmap, label, pending }, right: { … } });
 //   view.zoom('fit' | '1' | 'in' | 'out');
+//   view.setLayout('split' | 'side');     // one frame split by the divider, or side by side
+//   view.imageAt(clientX, clientY);       // {x, y, side} image pixel under the pointer, or null
 //
 // `stageElement` holds one <canvas>; the view sizes the canvas to the stage (device pixels).
 
@@ -19,7 +21,7 @@ export class TwoUp {
   #sides = { left: null, right: null };
   #onDraw;
   /** fit: scale to the stage; otherwise scale (device px per image px) and offset. */
-  state = { fit: true, scale: 1, ox: 0, oy: 0, split: 0.5 };
+  state = { fit: true, scale: 1, ox: 0, oy: 0, split: 0.5, layout: 'split' };
 
   constructor(stage, { onDraw = () => {}, onResize = () => {} } = {}) {
     this.#stage = stage;
@@ -35,7 +37,7 @@ export class TwoUp {
     }).observe(stage);
     let drag = null;
     const at = (e) => { const b = canvas.getBoundingClientRect(); const dpr = canvas.width / b.width; return [(e.clientX - b.left) * dpr, (e.clientY - b.top) * dpr, dpr]; };
-    const nearSplit = (x, dpr) => Math.abs(x - this.state.split * canvas.width) < 12 * dpr;
+    const nearSplit = (x, dpr) => this.state.layout === 'split' && Math.abs(x - this.state.split * canvas.width) < 12 * dpr;
     stage.addEventListener('pointerdown', (e) => {
       const [x, y, dpr] = at(e);
       const onSplit = nearSplit(x, dpr);
@@ -79,6 +81,48 @@ export class TwoUp {
 
   get canvas() { return this.#canvas; }
 
+  /** 'split': both pictures on one frame, the divider between them; 'side': side by side,
+   *  each in half the width, with the same zoom and pan. */
+  setLayout(layout) {
+    this.state.layout = layout === 'side' ? 'side' : 'split';
+    this.state.fit = true;
+    this.draw();
+  }
+
+  /** The frame one picture is drawn into (device px): the whole canvas, or a half. */
+  #frameWidth() { return this.state.layout === 'side' ? this.#canvas.width / 2 : this.#canvas.width; }
+
+  /** Current scale and offset within a frame. */
+  #transform() {
+    const c = this.#canvas;
+    const { w, h } = this.#size;
+    const fw = this.#frameWidth();
+    if (!this.state.fit) return { s: this.state.scale, ox: this.state.ox, oy: this.state.oy };
+    const s = Math.min(fw / w, c.height / h);
+    return { s, ox: (fw - w * s) / 2, oy: (c.height - h * s) / 2 };
+  }
+
+  /** The picture pixel under a pointer position, with the side it is on, or null. */
+  imageAt(clientX, clientY) {
+    if (!this.#size) return null;
+    const c = this.#canvas;
+    const b = c.getBoundingClientRect();
+    const dpr = c.width / b.width;
+    let x = (clientX - b.left) * dpr;
+    const y = (clientY - b.top) * dpr;
+    let side;
+    if (this.state.layout === 'side') {
+      const fw = this.#frameWidth();
+      side = x < fw ? 'left' : 'right';
+      if (x >= fw) x -= fw;
+    } else side = x < this.state.split * c.width ? 'left' : 'right';
+    const { s, ox, oy } = this.#transform();
+    const ix = Math.floor((x - ox) / s);
+    const iy = Math.floor((y - oy) / s);
+    if (ix < 0 || iy < 0 || ix >= this.#size.w || iy >= this.#size.h) return null;
+    return { x: ix, y: iy, side };
+  }
+
   /** A new picture size: the view goes back to "fit". */
   setImageSize(w, h) {
     this.#size = w && h ? { w, h } : null;
@@ -96,12 +140,12 @@ export class TwoUp {
   #pin() {
     if (!this.state.fit || !this.#size) return;
     const c = this.#canvas;
-    const { w, h } = this.#size;
-    const s = Math.min(c.width / w, c.height / h);
-    Object.assign(this.state, { fit: false, scale: s, ox: (c.width - w * s) / 2, oy: (c.height - h * s) / 2 });
+    const { s, ox, oy } = this.#transform();
+    Object.assign(this.state, { fit: false, scale: s, ox, oy });
   }
 
   #zoomAt(f, x, y) {
+    if (this.state.layout === 'side' && x >= this.#frameWidth()) x -= this.#frameWidth();
     this.#pin();
     const v = this.state;
     const s = Math.min(32, Math.max(0.05, v.scale * f));
@@ -131,9 +175,9 @@ export class TwoUp {
     ctx.fillRect(0, 0, c.width, c.height);
     if (!this.#size) return;
     const { w, h } = this.#size;
-    let { scale: s, ox, oy } = this.state;
-    if (this.state.fit) { s = Math.min(c.width / w, c.height / h); ox = (c.width - w * s) / 2; oy = (c.height - h * s) / 2; }
-    const sx = Math.round(this.state.split * c.width);
+    const { s, ox, oy } = this.#transform();
+    const side2 = this.state.layout === 'side';
+    const sx = side2 ? Math.round(c.width / 2) : Math.round(this.state.split * c.width);
     ctx.imageSmoothingEnabled = s < 1;
     const dpr = devicePixelRatio || 1;
     ctx.font = `${12 * dpr}px system-ui, sans-serif`;
@@ -143,7 +187,8 @@ export class TwoUp {
       if (side === 'left') ctx.rect(0, 0, sx, c.height); else ctx.rect(sx, 0, c.width - sx, c.height);
       ctx.clip();
       const it = this.#sides[side];
-      if (it?.bitmap) ctx.drawImage(it.bitmap, ox, oy, w * s, h * s);
+      const dx = side2 && side === 'right' ? sx : 0;
+      if (it?.bitmap) ctx.drawImage(it.bitmap, ox + dx, oy, w * s, h * s);
       else {
         ctx.fillStyle = '#868e96';
         ctx.textAlign = 'center';
@@ -167,6 +212,7 @@ export class TwoUp {
     }
     ctx.fillStyle = '#fff';
     ctx.fillRect(sx - dpr, 0, 2 * dpr, c.height);
+    if (side2) { this.#onDraw({ ...this.state, splitPx: sx }); return; }
     ctx.beginPath();
     ctx.arc(sx, c.height / 2, 10 * dpr, 0, 2 * Math.PI);
     ctx.fill();

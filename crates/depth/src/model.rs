@@ -83,6 +83,9 @@ pub struct DepthModel {
 
 /// Largest ONNX file accepted (bytes).
 pub const MAX_MODEL_BYTES: usize = 200 << 20;
+/// Largest intermediate tensor (values) a model may compute at its input size: 256 MB of f32,
+/// well inside a wasm module's memory.
+pub const MAX_ACTIVATION: usize = 1 << 26;
 
 impl DepthModel {
     /// Reads an ONNX depth network. `spec` overrides what is read from the graph (input size
@@ -99,7 +102,12 @@ impl DepthModel {
         let tract = TractModel::from_onnx(bytes, 3).map_err(|e| Error::Model(e.to_string()))?;
         let exec = match Graph::from_onnx(bytes) {
             Ok(graph) => {
-                let out = graph.output_shape(spec.height, spec.width).map_err(|e| Error::Model(e.to_string()))?;
+                let shapes = graph.shapes(spec.height, spec.width).map_err(|e| Error::Model(e.to_string()))?;
+                let biggest = shapes.iter().map(|s| s.iter().product::<usize>()).max().unwrap_or(0);
+                if biggest > MAX_ACTIVATION {
+                    return Err(Error::Model(format!("at {}x{} it computes a tensor of {biggest} values (limit {MAX_ACTIVATION})", spec.width, spec.height)));
+                }
+                let out = shapes[graph.output];
                 if out[0] != 1 {
                     return Err(Error::Model(format!("the output has {} channels; a depth map has one", out[0])));
                 }

@@ -148,6 +148,10 @@ pub struct Resize {
 /// Largest output side a Resize may produce (declared scales are untrusted).
 pub const MAX_RESIZE_SIDE: usize = 1 << 14;
 
+/// Largest value (elements) a graph may compute: 2^28 f32 = 1 GiB. Graphs from untrusted
+/// files are refused by [`Graph::shapes`] before anything that large is allocated.
+pub const MAX_TENSOR_ELEMENTS: usize = 1 << 28;
+
 impl Resize {
     pub fn out_len(&self, n: usize, axis_h: bool) -> Option<usize> {
         let out = match (self.size, axis_h) {
@@ -322,6 +326,9 @@ impl Graph {
                     [ins.iter().map(|s| s[0]).sum(), h0, w0]
                 }
             };
+            if out.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none_or(|n| n > MAX_TENSOR_ELEMENTS) {
+                return Err(Error::Shape(format!("layer {i}: a {out:?} tensor is over the {MAX_TENSOR_ELEMENTS}-element limit")));
+            }
             s.push(out);
         }
         Ok(s)

@@ -30,7 +30,7 @@ mod onnx;
 #[cfg(feature = "onnx")]
 pub mod reference;
 
-pub use graph::{Act, Binary, Conv, Coord, Graph, Layer, Nearest, Op, Resize, Unary, MAX_RESIZE_SIDE};
+pub use graph::{Act, Binary, Conv, Coord, Graph, Layer, Nearest, Op, Resize, Unary, MAX_RESIZE_SIDE, MAX_TENSOR_ELEMENTS};
 #[cfg(feature = "onnx")]
 pub use onnx::declared_input;
 

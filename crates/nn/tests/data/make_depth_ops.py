@@ -10,6 +10,7 @@ needs torch + onnx, see models/pcodec/requirements.txt):
   Conv with group, BatchNormalization, Clip with attribute bounds, Upsample with attribute
   scales, Add; and depth_ops_v7_as13.onnx, the same converted to opset 13 (tract's reference).
 * unsupported.onnx: a HardSwish node, for the error that names operator and node.
+* tract_only.onnx: a valid picture → depth graph with HardSwish (runs on tract only).
 """
 import os
 
@@ -125,6 +126,26 @@ def write_unsupported(path):
     onnx.save(model, path)
 
 
+def write_tract_only(path):
+    """A valid image → depth graph with an operator the executor lacks (HardSwish): the
+    widget runs it on tract and says why."""
+    rng = np.random.default_rng(9)
+    w1 = numpy_helper.from_array(rng.normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32), "w1")
+    w2 = numpy_helper.from_array(rng.normal(0, 0.3, (1, 4, 1, 1)).astype(np.float32), "w2")
+    b2 = numpy_helper.from_array(np.array([2.0], np.float32), "b2")
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c"], name="conv0", pads=[1, 1, 1, 1]),
+        helper.make_node("HardSwish", ["c"], ["h"], name="act0"),
+        helper.make_node("Conv", ["h", "w2", "b2"], ["d"], name="head"),
+        helper.make_node("Relu", ["d"], ["y"], name="relu"),
+    ]
+    graph = helper.make_graph(nodes, "tract_only", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 32, 32])], initializer=[w1, w2, b2])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
 if __name__ == "__main__":
     path = os.path.join(HERE, "depth_ops.onnx")
     torch.onnx.export(DepthOps().eval(), (torch.rand(1, 3, 24, 32),), path, input_names=["x"], output_names=["y"], opset_version=13, dynamo=False)
@@ -134,3 +155,5 @@ if __name__ == "__main__":
     print("wrote depth_ops_v7.onnx")
     write_unsupported(os.path.join(HERE, "unsupported.onnx"))
     print("wrote unsupported.onnx")
+    write_tract_only(os.path.join(HERE, "tract_only.onnx"))
+    print("wrote tract_only.onnx")
