@@ -31,6 +31,7 @@ const WIDGETS = [
   ['ep-compress (neural vs SPIHT)', '<ep-compress eager codecs="progressive,spiht"></ep-compress>', 'encoded'],
   ['ep-wifi', '<ep-wifi eager steps="300"></ep-wifi>', 'result'],
   ['ep-nas', '<ep-nas eager animate="off"></ep-nas>', 'result'],
+  ['ep-depth', '<ep-depth eager></ep-depth>', 'result'],
 ];
 const srv = await serve(path.join(ROOT, 'dist'));
 const rows = [];

@@ -79,6 +79,11 @@ for (const mode of MODES) {
       const ui = await shadow(page, 'return { badge: s.querySelector(".ep-badge").textContent, legend: s.querySelector(".dp-lo").textContent, stats: s.querySelector(".dp-stats").textContent };');
       assert.match(ui.badge, mode === 'webgpu' ? /WebGPU/ : /CPU/);
       assert.match(ui.legend, /m near/);
+      // Depth under the cursor.
+      const bb = await page.locator('ep-depth').locator('.dp-stage').boundingBox();
+      await page.mouse.move(bb.x + bb.width * 0.6, bb.y + bb.height * 0.5, { steps: 3 });
+      const probe = await shadow(page, 'return s.querySelector(".dp-probe").textContent;');
+      assert.match(probe, /^\(\d+, \d+\): \d+\.\d\d m$/);
       await page.screenshot({ path: path.join(RESULTS, `depth-${mode}-photo.png`) });
     });
 

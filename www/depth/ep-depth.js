@@ -456,7 +456,7 @@ export class EpDepth extends EpWidget {
       const st = this.#stats;
       st.frames++;
       st.times.push(t);
-      while (st.times.length && t - st.times[0] > 2000) st.times.shift();
+      while (st.times.length > 10) st.times.shift(); // frame rate over the last 10 frames
       await this.#paintDepth();
       this.#rebadge();
       this.#showStats(out, t - t0);
