@@ -329,8 +329,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Graph, Error> {
                 Layer { op: Op::Conv(c), inputs: vec![value(0)?] }
             }
             "Identity" | "Dropout" => {
-                let v = value(0)?;
-                names.insert(out, Src::Value(v));
+                let src = match get(0)? {
+                    Src::Value(v) => Src::Value(*v),
+                    Src::Const(c) => Src::Const(Const { dims: c.dims.clone(), data: c.data.clone() }),
+                };
+                names.insert(out, src);
                 continue;
             }
             "BatchNormalization" => {

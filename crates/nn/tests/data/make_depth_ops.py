@@ -11,6 +11,8 @@ needs torch + onnx, see models/pcodec/requirements.txt):
   scales, Add; and depth_ops_v7_as13.onnx, the same converted to opset 13 (tract's reference).
 * unsupported.onnx: a HardSwish node, for the error that names operator and node.
 * tract_only.onnx: a valid picture → depth graph with HardSwish (runs on tract only).
+* midas_small_like.onnx, dpt_like.onnx: MiDaS v2.1 small's and Depth Anything / DPT's
+  operators at toy size (32x32 in, random weights), for the bring-your-own-model path.
 """
 import os
 
@@ -146,6 +148,55 @@ def write_tract_only(path):
     onnx.save(model, path)
 
 
+class MidasSmallLike(nn.Module):
+    """MiDaS v2.1 small's operators at toy size: strided depthwise-separable encoder with
+    ReLU6, feature fusion by bilinear (align_corners) upsampling and addition, ReLU head."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(3)
+
+        def block(cin, cout, stride):
+            return nn.Sequential(nn.Conv2d(cin, cin, 3, stride, 1, groups=cin), nn.BatchNorm2d(cin), nn.ReLU6(),
+                                 nn.Conv2d(cin, cout, 1), nn.BatchNorm2d(cout), nn.ReLU6())
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.BatchNorm2d(8), nn.ReLU6())
+        self.l1, self.l2 = block(8, 16, 2), block(16, 24, 2)
+        self.r1, self.r2 = nn.Conv2d(16, 16, 3, 1, 1), nn.Conv2d(24, 16, 3, 1, 1)
+        self.head = nn.Sequential(nn.Conv2d(16, 8, 3, 1, 1), nn.ReLU(), nn.Conv2d(8, 1, 1), nn.ReLU())
+
+    def forward(self, x):
+        a = self.l1(self.stem(x))
+        b = self.l2(a)
+        f = F.interpolate(self.r2(b), scale_factor=2.0, mode="bilinear", align_corners=True) + self.r1(a)
+        f = F.interpolate(f, scale_factor=4.0, mode="bilinear", align_corners=True)
+        return self.head(f)
+
+
+class DptLike(nn.Module):
+    """Depth Anything / DPT's operators at toy size: patch embedding, a transformer block
+    (LayerNorm, attention with MatMul and Softmax, GELU MLP), tokens back to a map, conv head."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(4)
+        self.embed = nn.Conv2d(3, 16, 8, 8)
+        self.norm1, self.norm2 = nn.LayerNorm(16), nn.LayerNorm(16)
+        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 16))
+        self.head = nn.Sequential(nn.Conv2d(16, 8, 3, 1, 1), nn.ReLU(), nn.Conv2d(8, 1, 1), nn.ReLU())
+
+    def forward(self, x):
+        t = self.embed(x)  # 1 x 16 x 4 x 4 at 32x32
+        h, w = t.shape[2], t.shape[3]
+        t = t.flatten(2).transpose(1, 2)
+        n = self.norm1(t)
+        t = t + self.attn(n, n, n, need_weights=False)[0]
+        t = t + self.mlp(self.norm2(t))
+        m = t.transpose(1, 2).reshape(1, 16, h, w)
+        m = F.interpolate(m, scale_factor=8.0, mode="bilinear", align_corners=False)
+        return self.head(m)
+
+
 if __name__ == "__main__":
     path = os.path.join(HERE, "depth_ops.onnx")
     torch.onnx.export(DepthOps().eval(), (torch.rand(1, 3, 24, 32),), path, input_names=["x"], output_names=["y"], opset_version=13, dynamo=False)
@@ -157,3 +208,7 @@ if __name__ == "__main__":
     print("wrote unsupported.onnx")
     write_tract_only(os.path.join(HERE, "tract_only.onnx"))
     print("wrote tract_only.onnx")
+    for name, net in (("midas_small_like", MidasSmallLike()), ("dpt_like", DptLike())):
+        p = os.path.join(HERE, f"{name}.onnx")
+        torch.onnx.export(net.eval(), (torch.rand(1, 3, 32, 32),), p, input_names=["x"], output_names=["depth"], opset_version=17, dynamo=False)
+        print("wrote", p, sorted({n.op_type for n in onnx.load(p).graph.node}))
