@@ -170,7 +170,8 @@ impl DepthModel {
     pub async fn run(&self, rt: &Runtime, x: &Tensor) -> Result<Ran<Tensor>, Error> {
         let tract = async || self.tract.run(x).map_err(Error::from);
         if self.tract_only().is_some() {
-            return Ok(Ran { value: tract().await?, path: Path::Cpu, fallback: self.tract_only().map(|r| format!("tract: {r}")) });
+            // Not a GPU failure: the reason is the model's (`tract_only`).
+            return Ok(Ran { value: tract().await?, path: Path::Cpu, fallback: None });
         }
         rt.run(
             async |g| {

@@ -52,7 +52,7 @@ fn dpt_like_falls_back_to_tract_and_says_why() {
     let rt = Runtime::new();
     let ran = pollster::block_on(m.predict(&rt, &picture(40, 40), 3, 40, 40)).unwrap();
     assert_eq!(ran.path, edgeplay_gpu::Path::Cpu);
-    assert!(ran.fallback.unwrap().contains("tract"));
+    assert!(ran.fallback.is_none(), "not a GPU failure");
     assert_eq!(ran.value.values.len(), 40 * 40);
 }
 
