@@ -14,7 +14,7 @@
 import { EpWidget } from '../shell/widget.js';
 import { Superseded } from '../shell/runtime.js';
 import { TwoUp } from '../shell/two-up.js';
-import { decodeImage, fetchImage, ImageInputError } from '../shell/image-input.js';
+import { acceptImages, decodeImage, fetchImage, ImageInputError } from '../shell/image-input.js';
 import { PointCloudView, POINT_CLOUD_CSS } from './point-cloud.js';
 import { COLORMAPS, SAMPLES, VIDEO_SIDE, MAX_MODEL_MB, colorIndex } from './meta.js';
 
@@ -112,21 +112,9 @@ export class EpDepth extends EpWidget {
       FastDepth (Wofk et al., ICRA 2019; MIT) learned metric depth from indoor scenes (NYU Depth v2): rooms look right, landscapes do not. <span class="dp-credit"></span></p>`;
     const $ = (s) => el.querySelector(s);
     el.querySelectorAll('[data-sample]').forEach((b) => b.addEventListener('click', () => this.#loadSample(SAMPLES[+b.dataset.sample])));
-    const frame = this.shadowRoot.querySelector('.ep-frame');
-    const fileInput = $('input[type=file]');
-    fileInput.addEventListener('change', () => { const f = fileInput.files?.[0]; fileInput.value = ''; if (f) this.#loadFile(f); });
-    frame.addEventListener('dragover', (e) => { e.preventDefault(); frame.classList.add('ep-drop-active'); });
-    frame.addEventListener('dragleave', () => frame.classList.remove('ep-drop-active'));
-    frame.addEventListener('drop', (e) => {
-      e.preventDefault();
-      frame.classList.remove('ep-drop-active');
-      const f = e.dataTransfer?.files?.[0];
-      if (f) (/\.onnx$/i.test(f.name) ? this.#chooseModel(f) : this.#loadFile(f));
-    });
-    frame.addEventListener('paste', (e) => {
-      const item = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file');
-      if (item) { e.preventDefault(); this.#loadFile(item.getAsFile()); }
-    });
+    // The file button, and dropping or pasting anywhere on the widget (an .onnx file is a model).
+    acceptImages(this.shadowRoot.querySelector('.ep-frame'), $('input[type=file]'),
+      (f) => (/\.onnx$/i.test(f.name) ? this.#chooseModel(f) : this.#loadFile(f)));
     $('.dp-webcam').addEventListener('click', () => this.#startWebcam());
     const onnx = $('.dp-onnx');
     onnx.addEventListener('change', () => { const f = onnx.files?.[0]; onnx.value = ''; if (f) this.#chooseModel(f); });

@@ -43,7 +43,8 @@ export async function fetchImage(url) {
   return decodeImage(await res.blob(), url.split('/').pop());
 }
 
-/** Wires a drop zone (drag and drop), paste and a file input to `onFile(file)`. */
+/** Wires a drop zone (drag and drop), paste and a file input to `onFile(file)` (any file:
+ *  the caller decides what it is). */
 export function acceptImages(zone, input, onFile) {
   input.addEventListener('change', () => { if (input.files?.[0]) onFile(input.files[0]); input.value = ''; });
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('ep-drop-active'); });
