@@ -8,6 +8,7 @@
 //   original    — the pixels themselves.
 
 import { MIME, STREAMS } from './meta.js';
+import { fetchBytes } from '../shell/fetch-bytes.js';
 
 const MODEL_FILES = ['tables.json', 'g_a.onnx', 'g_s.onnx', 'h_a.onnx', 'h_s.onnx'];
 const modelBase = new URL('../models/pcodec/', import.meta.url);
@@ -26,22 +27,12 @@ function session(id) {
 export async function loadModel(wasm, _args, progress) {
   if (!model) {
     model = (async () => {
-      let loaded = 0;
+      let done = 0;
       const bufs = [];
       for (const f of MODEL_FILES) {
-        const res = await fetch(new URL(f, modelBase));
-        if (!res.ok) throw new Error(`could not load the neural codec's model (${f}: HTTP ${res.status})`);
-        const total = +res.headers.get('content-length') || 0;
-        const reader = res.body.getReader();
-        const parts = [];
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parts.push(value);
-          loaded += value.length;
-          progress({ file: f, loaded, fileTotal: total });
-        }
-        bufs.push(new Uint8Array(await new Blob(parts).arrayBuffer()));
+        bufs.push(await fetchBytes(new URL(f, modelBase), `the neural codec's model (${f})`,
+          (loaded, fileTotal) => progress({ file: f, loaded: done + loaded, fileTotal })));
+        done += bufs[bufs.length - 1].length;
       }
       return wasm.pcodec_load(...bufs);
     })();

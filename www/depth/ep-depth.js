@@ -108,7 +108,7 @@ export class EpDepth extends EpWidget {
         <button type="button" class="ep-chip dp-ply" disabled>Point cloud PLY</button>
       </div>
       <dl class="ep-stats dp-stats"></dl>
-      <p class="ep-caption">The whole picture is resized to the network's input (${'224×224'} for FastDepth) and its depth map back to the picture's size, as <code>edgeplay depth</code> does.
+      <p class="ep-caption">The whole picture is resized to the network's input (224×224 for FastDepth) and its depth map back to the picture's size, as <code>edgeplay depth</code> does.
       FastDepth (Wofk et al., ICRA 2019; MIT) learned metric depth from indoor scenes (NYU Depth v2): rooms look right, landscapes do not. <span class="dp-credit"></span></p>`;
     const $ = (s) => el.querySelector(s);
     el.querySelectorAll('[data-sample]').forEach((b) => b.addEventListener('click', () => this.#loadSample(SAMPLES[+b.dataset.sample])));
@@ -407,18 +407,7 @@ export class EpDepth extends EpWidget {
       ? 'FastDepth (NYU Depth v2, metres)'
       : `${info.name} · ${info.width}×${info.height} · ${info.output === 'metric' ? 'metres' : 'relative inverse depth'} · ${info.executor === 'wgsl' ? 'our WGSL executor' : `tract (${info.reason})`}`;
     this.#q('.dp-builtin').hidden = key === 'fastdepth';
-    this.#rebadge();
-  }
-
-  #rebadge() {
-    // Re-run the base class's badge logic with the current model.
-    const s = this.engineStatus;
-    if (!s) return;
-    const b = this.badge(s);
-    const el = this.shadowRoot.querySelector('.ep-badge');
-    el.dataset.path = b.path;
-    el.textContent = b.text;
-    el.title = b.title;
+    this.refreshBadge();
   }
 
   /** Redo the current frame with the model now in use (a playing video does it anyway). */
@@ -446,7 +435,7 @@ export class EpDepth extends EpWidget {
       st.times.push(t);
       while (st.times.length > 10) st.times.shift(); // frame rate over the last 10 frames
       await this.#paintDepth();
-      this.#rebadge();
+      this.refreshBadge();
       this.#showStats(out, t - t0);
       this.#last = {
         width: out.width, height: out.height, min: out.min, max: out.max, output: out.output, path: out.path, fallback: out.fallback,
@@ -521,7 +510,7 @@ export class EpDepth extends EpWidget {
     const f = (v) => (metric ? `${v.toFixed(2)} m` : v.toPrecision(3));
     this.#q('.dp-lo').textContent = metric ? `${f(lo)} near` : `${f(lo)} far`;
     this.#q('.dp-mid').textContent = f((lo + hi) / 2);
-    this.#q('.dp-hi').textContent = metric ? `${f(hi)} far` : `${f(hi)} near${' (relative inverse depth)'}`;
+    this.#q('.dp-hi').textContent = metric ? `${f(hi)} far` : `${f(hi)} near (relative inverse depth)`;
   }
 
   #probe(e) {

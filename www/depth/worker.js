@@ -2,6 +2,8 @@
 // FastDepth, fetched from this origin, or bytes the visitor dropped) and runs them on frames.
 // Depth maps travel back as transferred Float32Arrays.
 
+import { fetchBytes } from '../shell/fetch-bytes.js';
+
 const FASTDEPTH = new URL('../models/fastdepth/fastdepth.onnx', import.meta.url);
 let fastdepth = null; // Promise of the model info
 
@@ -9,20 +11,7 @@ let fastdepth = null; // Promise of the model info
 export async function loadFastDepth(wasm, _args, progress) {
   if (!fastdepth) {
     fastdepth = (async () => {
-      const res = await fetch(FASTDEPTH);
-      if (!res.ok) throw new Error(`could not load FastDepth (HTTP ${res.status})`);
-      const total = +res.headers.get('content-length') || 0;
-      const reader = res.body.getReader();
-      const parts = [];
-      let loaded = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        loaded += value.length;
-        progress({ loaded, total });
-      }
-      const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+      const bytes = await fetchBytes(FASTDEPTH, 'FastDepth', (loaded, total) => progress({ loaded, total }));
       return wasm.depth_load('fastdepth', 'FastDepth', bytes, undefined);
     })();
     fastdepth.catch(() => { fastdepth = null; });

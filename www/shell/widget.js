@@ -171,6 +171,13 @@ export class EpWidget extends HTMLElement {
     };
   }
 
+  /** Redraws the badge from the latest status (a widget whose `badge()` depends on its own
+   *  state calls this when that state changes). */
+  refreshBadge() {
+    const s = this.engineStatus;
+    if (s) this.#showStatus(s);
+  }
+
   /** The latest status of this widget's first engine module. */
   get engineStatus() { return runtime.engine(this.constructor.engines[0]).status; }
 
