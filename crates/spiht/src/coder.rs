@@ -225,6 +225,14 @@ impl<'a> ArithReader<'a> {
         let dec = RangeDecoder::with_backend(PrefixWords { data, reads: reads.clone() }).unwrap_or_else(|e| match e {});
         ArithReader { dec, reads, avail: data.len() / 2, ctx: vec![Adaptive::new(); contexts] }
     }
+
+    /// A reader for a stream known to be whole (its length is stored elsewhere): the words
+    /// past its end are the zeros the encoder left out, so every symbol is determined.
+    pub fn complete(data: &'a [u8], contexts: usize) -> Self {
+        let mut r = Self::new(data, contexts);
+        r.avail = usize::MAX;
+        r
+    }
 }
 
 impl BitSource for ArithReader<'_> {

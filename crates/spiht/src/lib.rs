@@ -13,7 +13,7 @@
 //!
 //! Bitstream: an 18-byte header ([`Header`]) then the embedded payload.
 
-mod coder;
+pub mod coder;
 mod header;
 mod sets;
 
@@ -192,4 +192,72 @@ impl Coefficients {
 /// Decodes a prefix of a stream to an image (CPU).
 pub fn decode(data: &[u8], max_bytes: Option<usize>) -> Result<Image, Error> {
     Ok(decode_coefficients(data, max_bytes)?.to_image())
+}
+
+/// Embedded coding of arbitrary component planes (no colour conversion, no header): the video
+/// codec's residuals. `planes` are `width x height` each, already scaled so that one unit is
+/// the quantizer step; coefficients are rounded to integers and coded in SPIHT-AC down to bit
+/// plane 0, so any byte prefix of the result decodes with [`decode_planes`].
+/// Returns the top bit-plane (`None` when every coefficient rounds to 0) and the payload.
+pub fn encode_planes(planes: &[&[f32]], width: u32, height: u32) -> (Option<u32>, Vec<u8>) {
+    let levels = levels_for(width, height);
+    let g = planes_geometry(width, height, levels, planes.len());
+    let (w, h) = (width as usize, height as usize);
+    let coeffs: Vec<Vec<i32>> = planes
+        .iter()
+        .map(|src| {
+            let mut p = Plane { width: g.w, height: g.h, data: vec![0.0; g.w * g.h] };
+            for y in 0..g.h {
+                let row = &src[y.min(h - 1) * w..][..w];
+                for x in 0..g.w {
+                    p.data[y * g.w + x] = row[x.min(w - 1)];
+                }
+            }
+            cpu::forward(&mut p, levels as u32);
+            p.data.iter().map(|v| v.round() as i32).collect()
+        })
+        .collect();
+    let mags = Magnitudes::new(&g, &coeffs);
+    let top = mags.top_plane();
+    if top.is_none() {
+        return (None, Vec::new());
+    }
+    let mut ch = Enc(ArithWriter::new(sets::CONTEXTS, None));
+    sets::run(g, Side::Encode(&mags), &mut ch, top);
+    (top, ch.0.finish())
+}
+
+/// Decodes (a prefix of) a payload of [`encode_planes`] into `comps` planes of
+/// `width x height`. The caller validates the size (at most 16384 per side and
+/// [`MAX_PIXELS`]), `comps` (1..=3) and `top` (at most 24).
+pub fn decode_planes(data: &[u8], width: u32, height: u32, comps: usize, top: Option<u32>) -> Result<Vec<Vec<f32>>, Error> {
+    Header::check_size(width, height)?;
+    if !(1..=3).contains(&comps) || top.is_some_and(|t| t > 24) {
+        return Err(Error::InvalidHeader("components must be 1..3 and the top bit-plane at most 24"));
+    }
+    let levels = levels_for(width, height);
+    let g = planes_geometry(width, height, levels, comps);
+    let (w, h) = (width as usize, height as usize);
+    if top.is_none() {
+        return Ok(vec![vec![0.0; w * h]; comps]);
+    }
+    let zeros = vec![vec![0.0f32; g.w * g.h]; comps];
+    let rec = sets::run(g, Side::Decode(zeros), &mut Dec(ArithReader::new(data, sets::CONTEXTS)), top).expect("decoder returns its reconstruction");
+    Ok(rec
+        .into_iter()
+        .map(|data| {
+            let mut p = Plane { width: g.w, height: g.h, data };
+            cpu::inverse(&mut p, levels as u32);
+            let mut out = Vec::with_capacity(w * h);
+            for y in 0..h {
+                out.extend_from_slice(&p.data[y * g.w..y * g.w + w]);
+            }
+            out
+        })
+        .collect())
+}
+
+fn planes_geometry(width: u32, height: u32, levels: u8, comps: usize) -> Geometry {
+    let (w, hh) = (padded(width, levels), padded(height, levels));
+    Geometry { w, h: hh, wl: w >> levels, hl: hh >> levels, comps }
 }
