@@ -1,6 +1,7 @@
 //! `edgeplay`: the command-line face of the same crates the playground runs in WebAssembly.
 
 mod depth;
+mod video;
 mod nas;
 mod rd;
 mod wifi;
@@ -60,6 +61,46 @@ enum Cmd {
         /// Network input size WxH when the ONNX file does not declare one.
         #[arg(long)]
         size: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Code a clip (.y4m or a folder of PNG/JPEG frames) with IPP or hierarchical-B GOPs:
+    /// per-frame type, bytes and PSNR; --rd: both structures over the quantizer ladder and
+    /// the BD-rate between them. Given a saved stream (--save), decodes it (--bytes: a prefix).
+    Video {
+        input: PathBuf,
+        /// ipp or ib (hierarchical B-frames).
+        #[arg(long, default_value = "ib")]
+        gop: String,
+        /// GOP size of ib: 2, 4, 8 or 16.
+        #[arg(long, default_value_t = 8)]
+        gop_size: u8,
+        /// Frames to read from the clip.
+        #[arg(long, default_value_t = 33)]
+        frames: usize,
+        /// Quantizer step of the clip (per-frame factors on top; default 8).
+        #[arg(long, conflicts_with = "bpp")]
+        q: Option<f32>,
+        /// Target bits per pixel (the step is searched).
+        #[arg(long)]
+        bpp: Option<f64>,
+        /// Motion block size, 8 or 16.
+        #[arg(long, default_value_t = 16)]
+        block: usize,
+        /// Larger frames are downscaled by an integer factor to fit.
+        #[arg(long, default_value_t = 1920)]
+        max_side: usize,
+        #[arg(long)]
+        rd: bool,
+        /// Write the stream.
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Write the decoded frames (PNG) into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Decode only the first bytes of a saved stream.
+        #[arg(long)]
+        bytes: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -323,6 +364,9 @@ fn neural_path(path: edgeplay_gpu::Path, fallback: Option<String>) -> &'static s
 async fn run(cmd: Cmd, rt: &Runtime, model: Option<&std::path::Path>) -> Result<()> {
     let model_dir = model.unwrap_or(std::path::Path::new("models/pcodec/export"));
     match cmd {
+        Cmd::Video { input, gop, gop_size, frames, q, bpp, block, max_side, rd, save, out, bytes, json } => {
+            video::run(rt, video::Opts { input, gop, gop_size, frames, q, bpp, block, max_side, rd, save, out, bytes, json }).await?
+        }
         Cmd::Depth { input, out, colormap, swap, ply, fov, eval, relative, size, json } => {
             depth::run(rt, model, depth::Opts { input, out, colormap, swap, ply, fov, eval, relative, size, json }).await?
         }

@@ -23,9 +23,12 @@ use serde::Serialize;
 
 use crate::frame::{psnr_rgb, psnr_y, Frame};
 use crate::gop::{coding_order, step_factor, Coded, Gop, Kind};
-use crate::motion::{self, interpolate, predict, Mode, MotionField, Plane8};
+use crate::motion::{self, interpolate, predict, Mode, MotionField, Plane8, Reference};
 use crate::stream::{Header, Record, HEADER_LEN, RECORD_LEN};
 use crate::{gpu, mvcode, Error};
+
+/// The quantizer steps of the RD curves and of the widget's rate slider, coarse to fine.
+pub const LADDER: [f32; 6] = [48.0, 28.0, 16.0, 9.0, 5.0, 3.0];
 
 /// Encoder settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,16 +68,32 @@ fn y(f: &Frame) -> Plane8<'_> {
     Plane8::new(f.width, f.height, &f.planes[0])
 }
 
-async fn reference(rt: &Runtime, c: &Coded, decoded: &[Option<Frame>], block: usize, paths: &mut Vec<Path>) -> Result<Option<(Frame, Option<MotionField>)>, Error> {
+/// The reference of a P- or B-frame: the decoded anchor, or (B) the interpolation of the
+/// two decoded neighbours.
+enum Ref<'r> {
+    Decoded(&'r Reference),
+    Interpolated(Reference),
+}
+
+impl Ref<'_> {
+    fn get(&self) -> &Reference {
+        match self {
+            Ref::Decoded(r) => r,
+            Ref::Interpolated(r) => r,
+        }
+    }
+}
+
+async fn reference<'r>(rt: &Runtime, c: &Coded, decoded: &'r [Option<Reference>], block: usize, paths: &mut Vec<Path>) -> Result<Option<Ref<'r>>, Error> {
     let get = |i: usize| decoded[i].as_ref().ok_or_else(|| Error::Invalid(format!("reference frame {i} is missing")));
     Ok(match c.kind {
         Kind::I => None,
-        Kind::P => Some((get(c.refs[0])?.clone(), None)),
+        Kind::P => Some(Ref::Decoded(get(c.refs[0])?)),
         Kind::B => {
             let (r0, r1) = (get(c.refs[0])?, get(c.refs[1])?);
-            let (bil, path) = search(rt, y(r0), y(r1), Mode::Bilateral, block).await?;
+            let (bil, path) = search(rt, r0.plane(0), r1.plane(0), Mode::Bilateral, block).await?;
             paths.push(path);
-            Some((interpolate(r0, r1, &bil), Some(bil)))
+            Some(Ref::Interpolated(Reference::new(interpolate(r0, r1, &bil))))
         }
     })
 }
@@ -96,7 +115,7 @@ pub struct Encoder {
     order: Vec<Coded>,
     next: usize,
     out: Vec<u8>,
-    decoded: Vec<Option<Frame>>,
+    decoded: Vec<Option<Reference>>,
     stats: Vec<Option<FrameStats>>,
     /// Where the motion searches ran.
     pub paths: Vec<Path>,
@@ -148,10 +167,10 @@ impl Encoder {
         let refd = reference(rt, &c, &self.decoded, block, &mut self.paths).await?;
         let (pred, field) = match &refd {
             None => (Frame::filled(cur.width, cur.height, [128; 3]), None),
-            Some((r, _)) => {
-                let (f, path) = search(rt, y(cur), y(r), Mode::Forward, block).await?;
+            Some(r) => {
+                let (f, path) = search(rt, y(cur), r.get().plane(0), Mode::Forward, block).await?;
                 self.paths.push(path);
-                (predict(r, &f), Some(f))
+                (predict(r.get(), &f), Some(f))
             }
         };
         let step = (self.params.q * step_factor(self.params.gop, &c) * 16.0).round().clamp(1.0, 65535.0) as u16;
@@ -176,7 +195,8 @@ impl Encoder {
             psnr_y: psnr_y(cur, &dec),
             psnr_rgb: psnr_rgb(cur, &dec),
         });
-        self.decoded[c.display] = Some(dec);
+        drop(refd);
+        self.decoded[c.display] = Some(Reference::new(dec));
         self.next += 1;
         Ok(self.next < self.order.len())
     }
@@ -185,7 +205,7 @@ impl Encoder {
         Encoded {
             bytes: self.out,
             stats: self.stats.into_iter().map(|s| s.expect("every frame coded before finish")).collect(),
-            decoded: self.decoded.into_iter().map(|f| f.expect("every frame coded before finish")).collect(),
+            decoded: self.decoded.into_iter().map(|f| f.expect("every frame coded before finish").frame).collect(),
             paths: self.paths,
         }
     }
@@ -225,6 +245,7 @@ pub struct Decoder {
     pos: usize,
     next: usize,
     pub frames: Vec<Option<DecodedFrame>>,
+    refs: Vec<Option<Reference>>,
     /// Why decoding stopped before the last frame.
     pub note: Option<String>,
 }
@@ -232,7 +253,7 @@ pub struct Decoder {
 impl Decoder {
     pub fn new(data: Vec<u8>) -> Result<Decoder, Error> {
         let header = Header::parse(&data)?;
-        Ok(Decoder { order: coding_order(header.gop, header.frames), frames: vec![None; header.frames], data, header, pos: HEADER_LEN, next: 0, note: None })
+        Ok(Decoder { order: coding_order(header.gop, header.frames), frames: vec![None; header.frames], refs: (0..header.frames).map(|_| None).collect(), data, header, pos: HEADER_LEN, next: 0, note: None })
     }
 
     /// Decodes the next frame; false when done (all frames, or the stream ended).
@@ -263,26 +284,30 @@ impl Decoder {
         let res = &rest[..rec.res_len.min(rest.len())];
         let partial = res.len() < rec.res_len;
 
-        let decoded: Vec<Option<Frame>> = self.frames.iter().map(|f| f.as_ref().map(|d| d.frame.clone())).collect();
         let mut paths = Vec::new();
-        let refd = reference(rt, &c, &decoded, h.block, &mut paths).await?;
+        let refd = reference(rt, &c, &self.refs, h.block, &mut paths).await?;
         let (cols, rows) = (h.width.div_ceil(h.block), h.height.div_ceil(h.block));
         let (pred, field) = match &refd {
             None => (Frame::filled(h.width, h.height, [128; 3]), None),
-            Some((r, _)) => {
+            Some(r) => {
                 let f = mvcode::decode(mv, cols, rows, h.block).map_err(|e| Error::Invalid(format!("frame {}: {e}", c.display)))?;
-                (predict(r, &f), Some(f))
+                (predict(r.get(), &f), Some(f))
             }
         };
         let back = edgeplay_spiht::decode_planes(res, h.width as u32, h.height as u32, 3, rec.top)?;
         let frame = reconstruct(&pred, &back, rec.step16 as f32 / 16.0);
+        let interpolated = match refd {
+            Some(Ref::Interpolated(r)) => Some(r.frame),
+            _ => None,
+        };
+        self.refs[c.display] = Some(Reference::new(frame.clone()));
         self.frames[c.display] = Some(DecodedFrame {
             frame,
             kind: c.kind,
             level: c.level,
             bytes: RECORD_LEN + mv.len() + res.len(),
             field,
-            interpolated: refd.and_then(|(f, bil)| bil.map(|_| f)),
+            interpolated,
             partial,
         });
         self.pos += RECORD_LEN + mv.len() + res.len();

@@ -24,7 +24,7 @@ pub mod motion;
 pub mod mvcode;
 pub mod stream;
 
-pub use codec::{decode, encode, search, DecodedFrame, Decoder, Encoded, Encoder, FrameStats, Params};
+pub use codec::{decode, encode, search, DecodedFrame, Decoder, Encoded, Encoder, FrameStats, Params, LADDER};
 pub use frame::Frame;
 pub use gop::{Gop, Kind};
 

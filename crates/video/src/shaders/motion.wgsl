@@ -1,4 +1,5 @@
-// One stage of the block-motion search (see motion.rs): one workgroup per block, its 64
+// One stage of the block-motion search (see motion.rs; phase planes or bilinear mix for
+// fractional positions): one workgroup per block, its 64
 // invocations share the (2r+1)^2 candidates, then a tree reduction picks the lowest
 // (cost, candidate index) — the CPU's raster-order tie rule.
 
@@ -14,7 +15,8 @@ struct Params {
     bilateral: u32,
     scale: i32,
     margin: i32,
-    pad1: u32,
+    // 1: full resolution, fractional samples from the 16 phase planes (phase-major).
+    phased: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<u32>;
@@ -56,6 +58,11 @@ fn sample_a(x: i32, y: i32, vx: i32, vy: i32) -> u32 {
     if (fx == 0u && fy == 0u) {
         return at_a(ix, iy);
     }
+    if (p.phased == 1u) {
+        let cx = u32(clamp(ix, 0, i32(p.w) - 1));
+        let cy = u32(clamp(iy, 0, i32(p.h) - 1));
+        return a[((fy * 4u + fx) * p.h + cy) * p.w + cx];
+    }
     return ((4u - fx) * (4u - fy) * at_a(ix, iy) + fx * (4u - fy) * at_a(ix + 1, iy)
         + (4u - fx) * fy * at_a(ix, iy + 1) + fx * fy * at_a(ix + 1, iy + 1) + 8u) >> 4u;
 }
@@ -69,6 +76,11 @@ fn sample_b(x: i32, y: i32, vx: i32, vy: i32) -> u32 {
     let fy = u32(py & 3);
     if (fx == 0u && fy == 0u) {
         return at_b(ix, iy);
+    }
+    if (p.phased == 1u) {
+        let cx = u32(clamp(ix, 0, i32(p.w) - 1));
+        let cy = u32(clamp(iy, 0, i32(p.h) - 1));
+        return b[((fy * 4u + fx) * p.h + cy) * p.w + cx];
     }
     return ((4u - fx) * (4u - fy) * at_b(ix, iy) + fx * (4u - fy) * at_b(ix + 1, iy)
         + (4u - fx) * fy * at_b(ix, iy + 1) + fx * fy * at_b(ix + 1, iy + 1) + 8u) >> 4u;
