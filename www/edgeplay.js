@@ -9,3 +9,4 @@ export { EpCompress } from './compress/ep-compress.js';
 export { EpWifi } from './wifi/ep-wifi.js';
 export { EpNas } from './nas/ep-nas.js';
 export { EpDepth } from './depth/ep-depth.js';
+export { EpVideo } from './video/ep-video.js';

@@ -6,6 +6,7 @@
 //   wifi    — WiCluster positioning, candle          (crates/web-wifi)
 //   nas     — DONNA-style search, NATS-Bench         (crates/web-nas)
 //   depth   — depth networks on nn + tract           (crates/web-depth)
+//   video   — IPP / hierarchical-B video codec       (crates/web-video)
 
 export const MODULES = Object.freeze({
   imaging: { wasm: 'edgeplay-web-imaging', label: 'imaging' },
@@ -13,6 +14,7 @@ export const MODULES = Object.freeze({
   wifi: { wasm: 'edgeplay-web-wifi', label: 'Wi-Fi' },
   nas: { wasm: 'edgeplay-web-nas', label: 'NAS' },
   depth: { wasm: 'edgeplay-web-depth', label: 'depth' },
+  video: { wasm: 'edgeplay-web-video', label: 'video' },
 });
 
 export function moduleInfo(name) {

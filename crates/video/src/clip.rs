@@ -8,7 +8,7 @@ use std::path::Path;
 use edgeplay_core::Image;
 
 use crate::frame::{downscale, Frame};
-use crate::stream::{MAX_FRAMES, MAX_SIDE, MAX_TOTAL_PIXELS};
+use crate::stream::{MAX_FRAMES, MAX_FRAME_PIXELS, MAX_SIDE, MAX_TOTAL_PIXELS};
 use crate::Error;
 
 /// Frames read from a file, and what was changed on the way.
@@ -24,7 +24,10 @@ pub fn downscale_factor(w: usize, h: usize, max_side: usize) -> u32 {
 }
 
 fn fit(img: Image, max_side: usize, notes: &mut Vec<String>) -> Image {
-    let f = downscale_factor(img.width as usize, img.height as usize, max_side);
+    let mut f = downscale_factor(img.width as usize, img.height as usize, max_side);
+    while (img.width / f) as u64 * (img.height / f) as u64 > MAX_FRAME_PIXELS {
+        f += 1;
+    }
     if f > 1 && notes.is_empty() {
         notes.push(format!("{}x{} frames downscaled by {f} to {}x{}", img.width, img.height, img.width / f, img.height / f));
     }
@@ -39,9 +42,35 @@ fn check_total(frames: &[Frame]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks the stream header's sizes before the `y4m` crate sees them (it multiplies them
+/// unchecked): every `W`/`H` field (the last one counts) must be 1..=16384.
+fn precheck(data: &[u8]) -> Result<(), Error> {
+    let line = data.iter().take(1024).position(|&b| b == b'\n').map(|n| &data[..n]).ok_or_else(|| Error::Clip("not a .y4m file (no header line)".into()))?;
+    if !line.starts_with(b"YUV4MPEG2 ") {
+        return Err(Error::Clip("not a .y4m file (no YUV4MPEG2 signature)".into()));
+    }
+    let mut seen = (false, false);
+    for tok in line.split(|&b| b == b' ').skip(1) {
+        let (k, v) = match tok.split_first() {
+            Some((k, v)) if *k == b'W' || *k == b'H' => (*k, v),
+            _ => continue,
+        };
+        let n: u64 = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()).ok_or_else(|| Error::Clip("bad frame size in the header".into()))?;
+        if n == 0 || n > 16384 {
+            return Err(Error::Clip(format!("frame {} {n} (1 to 16384)", if k == b'W' { "width" } else { "height" })));
+        }
+        if k == b'W' { seen.0 = true } else { seen.1 = true }
+    }
+    if seen != (true, true) {
+        return Err(Error::Clip("the header gives no frame size".into()));
+    }
+    Ok(())
+}
+
 /// Reads a `.y4m` file held in memory.
 pub fn read_y4m(data: &[u8], max_frames: usize, max_side: usize) -> Result<Clip, Error> {
     let max_side = max_side.min(MAX_SIDE);
+    precheck(data)?;
     let mut reader = data;
     let limits = y4m::Limits { bytes: 1 << 28 };
     let mut dec = y4m::Decoder::new_with_limits(&mut reader, limits).map_err(|e| Error::Clip(format!("not a readable .y4m file ({e:?})")))?;
@@ -93,8 +122,16 @@ pub fn read_y4m(data: &[u8], max_frames: usize, max_side: usize) -> Result<Clip,
         frames.push(Frame::from_image(&fit(img, max_side, &mut notes)));
         check_total(&frames)?;
     }
+    // The y4m crate reports a frame cut short as the end of the file: count what is left.
+    let cut = frames.len() < max_frames.min(MAX_FRAMES) && notes.iter().all(|n| !n.contains("ends inside"));
+    let header = data.iter().position(|&b| b == b'\n').map_or(0, |n| n + 1);
+    let chroma = if sx == 0 { 0 } else { 2 * w.div_ceil(sx) * h.div_ceil(sy) };
+    let used = header + frames.len() * (b"FRAME\n".len() + w * h + chroma);
+    if cut && data.len() > used {
+        notes.push(format!("the file ends inside frame {} ({} bytes left over); {} frames read", frames.len(), data.len() - used, frames.len()));
+    }
     if frames.is_empty() {
-        return Err(Error::Clip("the file holds no frame".into()));
+        return Err(Error::Clip("the file holds no complete frame".into()));
     }
     Ok(Clip { frames, notes })
 }
@@ -127,4 +164,39 @@ pub fn read_folder(dir: &Path, max_frames: usize, max_side: usize) -> Result<Cli
         check_total(&frames)?;
     }
     Ok(Clip { frames, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_sizes_are_refused_before_the_y4m_crate_sees_them() {
+        // Found by `cargo fuzz run video_y4m`: W200000000002000002 overflowed inside y4m.
+        let crash = include_bytes!("../tests/data/y4m-huge-width.y4m");
+        assert!(matches!(read_y4m(crash, 8, 64), Err(Error::Clip(m)) if m.contains("width")));
+        assert!(read_y4m(b"YUV4MPEG2 W0 H4\n", 8, 64).is_err());
+        assert!(read_y4m(b"YUV4MPEG2 F25:1\n", 8, 64).is_err());
+        assert!(read_y4m(b"nope", 8, 64).is_err());
+    }
+
+    #[test]
+    fn reads_420_and_reports_a_cut_last_frame() {
+        // 4x2 4:2:0: 8 luma + 2 + 2 chroma bytes a frame.
+        let mut f = b"YUV4MPEG2 W4 H2 F25:1 C420jpeg\n".to_vec();
+        for v in [16u8, 235] {
+            f.extend_from_slice(b"FRAME\n");
+            f.extend_from_slice(&[v; 8]);
+            f.extend_from_slice(&[128; 4]);
+        }
+        let whole = read_y4m(&f, 8, 64).unwrap();
+        assert_eq!(whole.frames.len(), 2);
+        // Studio range: 16 is black, 235 white.
+        assert_eq!(whole.frames[0].to_image().data[0], 0);
+        assert_eq!(whole.frames[1].to_image().data[0], 255);
+        let cut = read_y4m(&f[..f.len() - 3], 8, 64).unwrap();
+        assert_eq!(cut.frames.len(), 1);
+        assert!(cut.notes.iter().any(|n| n.contains("ends inside frame 1")), "{:?}", cut.notes);
+        assert!(read_y4m(&f[..40], 8, 64).is_err());
+    }
 }

@@ -22,7 +22,7 @@ use edgeplay_gpu::{GpuError, Path, Runtime};
 use serde::Serialize;
 
 use crate::frame::{psnr_rgb, psnr_y, Frame};
-use crate::gop::{coding_order, step_factor, Coded, Gop, Kind};
+use crate::gop::{coding_order, last_use, step_factor, Coded, Gop, Kind};
 use crate::motion::{self, interpolate, predict, Mode, MotionField, Plane8, Reference};
 use crate::stream::{Header, Record, HEADER_LEN, RECORD_LEN};
 use crate::{gpu, mvcode, Error};
@@ -115,7 +115,10 @@ pub struct Encoder {
     order: Vec<Coded>,
     next: usize,
     out: Vec<u8>,
-    decoded: Vec<Option<Reference>>,
+    /// References still needed (dropped after their last use).
+    refs: Vec<Option<Reference>>,
+    last_use: Vec<Option<usize>>,
+    decoded: Vec<Option<Frame>>,
     stats: Vec<Option<FrameStats>>,
     /// Where the motion searches ran.
     pub paths: Vec<Path>,
@@ -141,8 +144,11 @@ impl Encoder {
             return Err(Error::Invalid(format!("quantizer step {} (0 < q ≤ 1000)", params.q)));
         }
         let n = frames.len();
+        let order = coding_order(params.gop, n);
         Ok(Encoder {
-            order: coding_order(params.gop, n),
+            last_use: last_use(&order),
+            refs: (0..n).map(|_| None).collect(),
+            order,
             frames,
             params,
             out: header.to_bytes().to_vec(),
@@ -164,7 +170,7 @@ impl Encoder {
         let Some(&c) = self.order.get(self.next) else { return Ok(false) };
         let cur = &self.frames[c.display];
         let block = self.params.block;
-        let refd = reference(rt, &c, &self.decoded, block, &mut self.paths).await?;
+        let refd = reference(rt, &c, &self.refs, block, &mut self.paths).await?;
         let (pred, field) = match &refd {
             None => (Frame::filled(cur.width, cur.height, [128; 3]), None),
             Some(r) => {
@@ -196,7 +202,11 @@ impl Encoder {
             psnr_rgb: psnr_rgb(cur, &dec),
         });
         drop(refd);
-        self.decoded[c.display] = Some(Reference::new(dec));
+        if self.last_use[c.display].is_some() {
+            self.refs[c.display] = Some(Reference::new(dec.clone()));
+        }
+        self.decoded[c.display] = Some(dec);
+        release(&mut self.refs, &self.last_use, self.next);
         self.next += 1;
         Ok(self.next < self.order.len())
     }
@@ -205,13 +215,22 @@ impl Encoder {
         Encoded {
             bytes: self.out,
             stats: self.stats.into_iter().map(|s| s.expect("every frame coded before finish")).collect(),
-            decoded: self.decoded.into_iter().map(|f| f.expect("every frame coded before finish").frame).collect(),
+            decoded: self.decoded.into_iter().map(|f| f.expect("every frame coded before finish")).collect(),
             paths: self.paths,
         }
     }
 
     pub fn header(&self) -> &Header {
         &self.header
+    }
+}
+
+/// Drops the references whose last user is the frame at coding position `k`.
+fn release(refs: &mut [Option<Reference>], last_use: &[Option<usize>], k: usize) {
+    for (r, u) in refs.iter_mut().zip(last_use) {
+        if *u == Some(k) {
+            *r = None;
+        }
     }
 }
 
@@ -246,6 +265,7 @@ pub struct Decoder {
     next: usize,
     pub frames: Vec<Option<DecodedFrame>>,
     refs: Vec<Option<Reference>>,
+    last_use: Vec<Option<usize>>,
     /// Why decoding stopped before the last frame.
     pub note: Option<String>,
 }
@@ -253,7 +273,18 @@ pub struct Decoder {
 impl Decoder {
     pub fn new(data: Vec<u8>) -> Result<Decoder, Error> {
         let header = Header::parse(&data)?;
-        Ok(Decoder { order: coding_order(header.gop, header.frames), frames: vec![None; header.frames], refs: (0..header.frames).map(|_| None).collect(), data, header, pos: HEADER_LEN, next: 0, note: None })
+        let order = coding_order(header.gop, header.frames);
+        Ok(Decoder {
+            last_use: last_use(&order),
+            order,
+            frames: vec![None; header.frames],
+            refs: (0..header.frames).map(|_| None).collect(),
+            data,
+            header,
+            pos: HEADER_LEN,
+            next: 0,
+            note: None,
+        })
     }
 
     /// Decodes the next frame; false when done (all frames, or the stream ended).
@@ -300,7 +331,10 @@ impl Decoder {
             Some(Ref::Interpolated(r)) => Some(r.frame),
             _ => None,
         };
-        self.refs[c.display] = Some(Reference::new(frame.clone()));
+        if self.last_use[c.display].is_some() {
+            self.refs[c.display] = Some(Reference::new(frame.clone()));
+        }
+        release(&mut self.refs, &self.last_use, self.next);
         self.frames[c.display] = Some(DecodedFrame {
             frame,
             kind: c.kind,

@@ -104,6 +104,22 @@ pub fn coding_order(gop: Gop, n: usize) -> Vec<Coded> {
     out
 }
 
+/// For each display index, the position in `order` of the last frame that predicts from it
+/// (`None`: no frame does) — when a decoder may let its reference go.
+pub fn last_use(order: &[Coded]) -> Vec<Option<usize>> {
+    let mut out = vec![None; order.len()];
+    for (k, c) in order.iter().enumerate() {
+        if c.kind != Kind::I {
+            for r in c.refs {
+                if let Some(slot) = out.get_mut(r) {
+                    *slot = Some(k);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn split(a: usize, b: usize, level: u8, out: &mut Vec<Coded>) {
     if b - a < 2 {
         return;

@@ -21,8 +21,11 @@ pub const RECORD_LEN: usize = 14;
 pub const MAX_SIDE: usize = 4096;
 /// Largest frame count.
 pub const MAX_FRAMES: usize = 1024;
+/// Largest frame (1920x1080 fits): a reference holds 51 bytes per pixel (the frame and its
+/// quarter-pixel phases).
+pub const MAX_FRAME_PIXELS: u64 = 1 << 21;
 /// Largest number of pixels over all frames (what a decoder holds in memory).
-pub const MAX_TOTAL_PIXELS: u64 = 1 << 26;
+pub const MAX_TOTAL_PIXELS: u64 = 1 << 25;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
@@ -40,6 +43,9 @@ impl Header {
         }
         if self.width > MAX_SIDE || self.height > MAX_SIDE {
             return Err(Error::TooLarge(format!("{}x{} frames (limit {MAX_SIDE} per side)", self.width, self.height)));
+        }
+        if (self.width * self.height) as u64 > MAX_FRAME_PIXELS {
+            return Err(Error::TooLarge(format!("{}x{} frames (limit {MAX_FRAME_PIXELS} pixels a frame)", self.width, self.height)));
         }
         if self.frames > MAX_FRAMES {
             return Err(Error::TooLarge(format!("{} frames (limit {MAX_FRAMES})", self.frames)));
