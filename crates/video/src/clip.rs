@@ -178,6 +178,11 @@ mod tests {
         assert!(read_y4m(b"YUV4MPEG2 W0 H4\n", 8, 64).is_err());
         assert!(read_y4m(b"YUV4MPEG2 F25:1\n", 8, 64).is_err());
         assert!(read_y4m(b"nope", 8, 64).is_err());
+        // A 5-pixel-wide clip downscaled by more than its width (found by the fuzzer).
+        let thin = include_bytes!("../tests/data/y4m-thin-downscale.y4m");
+        if let Ok(c) = read_y4m(thin, 8, 64) {
+            assert!(c.frames.iter().all(|f| f.width >= 1 && f.height <= 64));
+        }
     }
 
     #[test]

@@ -64,26 +64,31 @@ pub fn psnr_rgb(a: &Frame, b: &Frame) -> f64 {
     edgeplay_core::metrics::psnr(&a.to_image().data, &b.to_image().data)
 }
 
-/// Area-average downscale of an RGB image by an integer factor (4K input → widget size).
+/// Area-average downscale of an image by an integer factor (4K input → widget size): each
+/// output pixel is the rounded mean of its `factor x factor` cell, cut by the image's edge (a
+/// side shorter than the factor becomes one pixel).
 pub fn downscale(img: &Image, factor: u32) -> Image {
     if factor <= 1 {
         return img.clone();
     }
     let c = img.channels as usize;
-    let (w, h) = ((img.width / factor).max(1) as usize, (img.height / factor).max(1) as usize);
+    let (iw, ih) = (img.width as usize, img.height as usize);
     let f = factor as usize;
+    let (w, h) = ((iw / f).max(1), (ih / f).max(1));
     let mut data = vec![0u8; w * h * c];
     for y in 0..h {
+        let ys = y * f..((y + 1) * f).min(ih);
         for x in 0..w {
+            let xs = x * f..((x + 1) * f).min(iw);
+            let n = (ys.len() * xs.len()) as u32;
             for k in 0..c {
                 let mut s = 0u32;
-                for dy in 0..f {
-                    let row = (y * f + dy) * img.width as usize;
-                    for dx in 0..f {
-                        s += img.data[(row + x * f + dx) * c + k] as u32;
+                for yy in ys.clone() {
+                    for xx in xs.clone() {
+                        s += img.data[(yy * iw + xx) * c + k] as u32;
                     }
                 }
-                data[(y * w + x) * c + k] = ((s + (f * f / 2) as u32) / (f * f) as u32) as u8;
+                data[(y * w + x) * c + k] = ((s + n / 2) / n) as u8;
             }
         }
     }
@@ -107,5 +112,10 @@ mod tests {
     fn downscale_averages() {
         let img = Image::new(4, 2, 1, vec![0, 2, 10, 10, 4, 6, 10, 10]).unwrap();
         assert_eq!(downscale(&img, 2).data, [3, 10]);
+        // A side shorter than the factor (found by `cargo fuzz run video_y4m`).
+        let thin = Image::new(3, 40, 1, (0..120).map(|i| i as u8).collect()).unwrap();
+        let d = downscale(&thin, 10);
+        assert_eq!((d.width, d.height), (1, 4));
+        assert_eq!(d.data[0], ((0..30).sum::<u32>() as f32 / 30.0).round() as u8);
     }
 }
