@@ -98,7 +98,8 @@ export class EpVideo extends EpWidget {
   #clip = null; // {width, height, count, fps, rgba, label, notes}
   #results = {}; // `${gopKey}/${qi}` -> {stats, bytes, path, ms}
   #decoded = {}; // gopKey -> decode result at #qi
-  #qi = null;
+  #qi = null; // the rate shown
+  #want = null; // the rate asked for (decoding)
   #frame = 0;
   #overlay = 'none';
   #playTimer = null;
@@ -245,6 +246,7 @@ export class EpVideo extends EpWidget {
     this.#results = {};
     this.#decoded = {};
     this.#qi = null;
+    this.#want = null;
     this.#frame = 0;
     const fr = this.$('.vd-frame');
     fr.max = String(clip.count - 1);
@@ -276,7 +278,7 @@ export class EpVideo extends EpWidget {
         done++;
         if (GOPS.every((gg) => this.#results[`${gg.key}/${qi}`])) {
           await this.#updateCurves();
-          if (this.#qi === null) await this.#setRate(qi);
+          if (this.#qi === null && this.#want === null) await this.#setRate(qi);
           else this.#drawCharts();
         }
       }
@@ -322,7 +324,7 @@ export class EpVideo extends EpWidget {
 
   async #setRate(qi) {
     if (qi === null || qi === undefined) return;
-    this.#qi = qi;
+    this.#want = qi;
     const slider = this.$('.vd-rate');
     slider.disabled = false;
     slider.value = String(qi);
@@ -333,8 +335,9 @@ export class EpVideo extends EpWidget {
       for (const g of GOPS) {
         out[g.key] = await this.call('decode', { key: this.#key, gop: g.gop, qi }, { key: `decode-${this.#key}-${g.key}` });
       }
-      if (run !== this.#run || this.#qi !== qi) return;
+      if (run !== this.#run || this.#want !== qi) return;
       this.#decoded = out;
+      this.#qi = qi;
     } catch (e) {
       if (e instanceof Superseded) return;
       this.showError(e.message);
@@ -472,7 +475,11 @@ export class EpVideo extends EpWidget {
   #drawBits(res) {
     const { ctx, w, h } = this.#canvas('.vd-bits');
     const n = this.#clip.count;
-    const max = Math.max(...res.flatMap((r) => r.stats.map((s) => s.bytes * 8)));
+    // Scaled to the predicted frames (an I-frame often costs ten times more): taller bars are
+    // cut and labelled.
+    const bits = res.flatMap((r) => r.stats.map((s) => s.bytes * 8));
+    const predicted = res.flatMap((r) => r.stats.filter((s) => s.kind !== 'I').map((s) => s.bytes * 8));
+    const max = Math.max(1, ...(predicted.length ? predicted : bits)) * 1.1;
     const left = 36;
     const half = (h - 20) / 2;
     const bw = (w - left - 4) / n;
@@ -481,9 +488,14 @@ export class EpVideo extends EpWidget {
       ctx.fillStyle = '#868e96';
       ctx.fillText(GOPS[row].short, 2, base - half / 2);
       r.stats.forEach((s, i) => {
-        const bh = ((s.bytes * 8) / max) * (half - 8);
+        const cut = s.bytes * 8 > max;
+        const bh = (Math.min(s.bytes * 8, max) / max) * (half - 8);
         ctx.fillStyle = KIND_COLORS[s.kind];
         ctx.fillRect(left + i * bw + 0.5, base - bh, Math.max(1, bw - 1), bh);
+        if (cut) {
+          ctx.fillStyle = '#212529';
+          ctx.fillText(`${s.kind} ${(s.bytes * 8 / 1000).toFixed(0)}k`, left + i * bw + 2, base - bh + 10);
+        }
       });
     });
     ctx.strokeStyle = '#212529';
@@ -493,7 +505,7 @@ export class EpVideo extends EpWidget {
     ctx.lineTo(x, h - 14);
     ctx.stroke();
     ctx.fillStyle = '#868e96';
-    ctx.fillText(`max ${(max / 1000).toFixed(1)} kbit`, left, h - 2);
+    ctx.fillText(`bar height ${(max / 1000).toFixed(1)} kbit`, left, h - 2);
     ctx.fillText('frame →', w - 50, h - 2);
   }
 
