@@ -28,6 +28,8 @@ const WG: u32 = 64u;
 var<workgroup> best_cost: array<u32, 64>;
 var<workgroup> best_idx: array<u32, 64>;
 
+// at_/sample_ come in an `a` and a `b` copy: WGSL functions cannot take a pointer to a
+// storage buffer without the unrestricted_pointer_parameters extension.
 fn at_a(x: i32, y: i32) -> u32 {
     let cx = clamp(x, 0, i32(p.w) - 1);
     let cy = clamp(y, 0, i32(p.h) - 1);
