@@ -15,7 +15,7 @@ import { ROOT, MODES, RESULTS, serve, launch, newPage, foreignRequests } from '.
 
 const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>ep-video test</title>
 <body style="margin:16px;font:14px system-ui;width:1000px"><script type="module">import './www/edgeplay.js';</script>
-<ep-video eager frames="5"></ep-video></body>`;
+<ep-video eager autoencode frames="5"></ep-video></body>`;
 
 const shadow = (page, fn, arg) => page.evaluate(([src, arg]) => new Function('s', 'el', 'arg', src)(document.querySelector('ep-video').shadowRoot, document.querySelector('ep-video'), arg), [fn, arg]);
 

@@ -5,7 +5,10 @@
 // original | IPP | IB, with the motion vectors or the B-frames' interpolated reference drawn
 // over; bits per frame by type, PSNR per frame, and both RD curves with the BD-rate.
 //
-// Attributes: `src` (a video URL to start with instead of the sample), `frames` (default 33).
+// Attributes: `src` (a video URL to start with instead of the sample), `frames` (default 33),
+// `autoencode` (code the first clip without waiting for a click: coding six rates twice is
+// seconds to minutes of work, so a page of widgets does not start it unasked; a clip the
+// visitor picks is coded at once).
 //
 // The page decodes the clip (a <video> element, seeking frame by frame) and scales it to at
 // most MAX_SIDE px a side; the codec (crates/video, the same as `edgeplay video`) runs in the
@@ -106,6 +109,7 @@ export class EpVideo extends EpWidget {
   #busy = null; // Progress
   #run = 0; // generation of the current clip/encode
   #bd = null;
+  #source = null; // what the Encode button (re)reads
 
   render() {
     const el = document.createElement('div');
@@ -117,6 +121,7 @@ export class EpVideo extends EpWidget {
         <label class="ep-chip ep-file">Your clip…<input type="file" accept="video/*" hidden></label>
         <span class="vd-drop">or drop a video here</span>
         <label>Frames <input type="number" class="vd-frames" min="1" max="${MAX_FRAMES}" value="${DEFAULT_FRAMES}"></label>
+        <button type="button" class="ep-chip vd-encode" disabled>Encode</button>
       </div>
       <p class="vd-note" role="status"></p>
       <div class="vd-busy-slot"></div>
@@ -152,7 +157,8 @@ export class EpVideo extends EpWidget {
     const q = (s) => el.querySelector(s);
     this.#busy = new Progress({ onCancel: () => this.#cancel() });
     q('.vd-busy-slot').append(this.#busy.el);
-    q('.vd-sample').addEventListener('click', () => this.#open(SAMPLE.url, SAMPLE.name));
+    q('.vd-sample').addEventListener('click', () => this.#open({ url: SAMPLE.url, label: SAMPLE.name }));
+    q('.vd-encode').addEventListener('click', () => { if (this.#source) this.#open(this.#source); });
     const input = q('input[type=file]');
     input.addEventListener('change', () => { const f = input.files?.[0]; input.value = ''; if (f) this.#openFile(f); });
     el.addEventListener('dragover', (e) => { e.preventDefault(); el.classList.add('ep-drop-active'); });
@@ -194,7 +200,8 @@ export class EpVideo extends EpWidget {
     const n = parseInt(this.getAttribute('frames') || '', 10);
     if (n > 0) this.$('.vd-frames').value = String(Math.min(MAX_FRAMES, n));
     const src = this.getAttribute('src');
-    await this.#open(src ? new URL(src, document.baseURI).href : SAMPLE.url, src ? src.split('/').pop() : SAMPLE.name);
+    const source = src ? { url: new URL(src, document.baseURI).href, label: src.split('/').pop() } : { url: SAMPLE.url, label: SAMPLE.name };
+    await this.#open(source, this.hasAttribute('autoencode'));
   }
 
   closeSession() {
@@ -221,11 +228,22 @@ export class EpVideo extends EpWidget {
       this.showError(`${file.name} is not a video file (try MP4 or WebM)`);
       return;
     }
-    const url = URL.createObjectURL(file);
-    this.#open(url, file.name).finally(() => URL.revokeObjectURL(url));
+    this.#open({ file, label: file.name });
   }
 
-  async #open(url, label) {
+  /** Reads `source` ({url, label} or {file, label}) and, unless `encode` is false, codes it. */
+  async #open(source, encode = true) {
+    this.#source = source;
+    const label = source.label;
+    const url = source.file ? URL.createObjectURL(source.file) : source.url;
+    try {
+      await this.#read(url, label, encode);
+    } finally {
+      if (source.file) URL.revokeObjectURL(url);
+    }
+  }
+
+  async #read(url, label, encode) {
     const run = ++this.#run;
     this.clearError();
     this.#stopPlay();
@@ -253,9 +271,16 @@ export class EpVideo extends EpWidget {
     fr.value = '0';
     const note = [`${label}: ${clip.count} frames, ${clip.width}×${clip.height}, ${clip.fps} fps`, ...clip.notes];
     if (label === SAMPLE.name) note.push(SAMPLE.credit);
-    this.$('.vd-note').textContent = note.join(' · ');
     for (const c of ['.vd-c-orig', '.vd-c-ipp', '.vd-c-ib']) { const cv = this.$(c); cv.width = clip.width; cv.height = clip.height; }
+    this.$('.vd-encode').disabled = false;
     this.#drawFrames();
+    if (!encode) {
+      this.#busy.hide();
+      note.push(`press Encode to code it with P- and with B-frames at ${this.#ladder.length} rates`);
+      this.$('.vd-note').textContent = note.join(' · ');
+      return;
+    }
+    this.$('.vd-note').textContent = note.join(' · ');
     await this.#encodeAll(clip, run);
   }
 
