@@ -8,6 +8,9 @@ B-frames and with up to 7 B-frames in a pyramid), decodes everything to RGB and 
 PSNR-Y (BT.601 luma of the RGB frames) and PSNR-RGB the same way for all. Prints the
 BD-rates (Bjøntegaard, cubic fit of log-rate vs PSNR) and writes JSON.
 
+Needs Debian's ffmpeg (`apt-get install ffmpeg`, with libx264), numpy and Pillow, and a
+release build of the CLI (`cargo build --release -p edgeplay-cli`).
+
     python3 scripts/video-bench.py --make /tmp/clips      # clips: pan, kitchen, bbb
     python3 scripts/video-bench.py /tmp/clips/*.y4m --json video-bench.json
 """
