@@ -438,6 +438,12 @@ export class EpVideo extends EpWidget {
       const what = showRef ? 'interpolated reference of this B-frame' : `${(f.bytes * 8 / 1000).toFixed(1)} kbit, PSNR-Y ${s.psnr_y.toFixed(2)} dB`;
       cap.innerHTML = `<b>${g.short}</b> · ${type} · ${what}`;
     }
+    // The charts' "this frame" marker follows.
+    const res = GOPS.map((g) => this.#results[`${g.key}/${this.#qi}`]);
+    if (this.#qi !== null && res.every(Boolean)) {
+      this.#drawBits(res);
+      this.#drawPsnr(res);
+    }
   }
 
   #drawVectors(canvas, f) {
@@ -478,9 +484,7 @@ export class EpVideo extends EpWidget {
     const bd = this.#bd === null ? '' : ` Over the ${this.#doneRates().length} rates coded, B-frames need <strong>${this.#bd > 0 ? '+' : '−'}${Math.abs(this.#bd).toFixed(1)} %</strong> bits for the same PSNR-Y (BD-rate).`;
     const path = res[1].path === 'gpu' ? 'motion search on WebGPU' : res[1].path === 'gpu+cpu' ? 'motion search on WebGPU and the CPU' : 'motion search on the CPU';
     this.$('.vd-saving').innerHTML = `At this rate: ${GOPS[0].short} ${a.bpp.toFixed(3)} bpp, ${a.psnr.toFixed(2)} dB · ${GOPS[1].short} ${b.bpp.toFixed(3)} bpp, ${b.psnr.toFixed(2)} dB.${bd} <span class="vd-note">(${path}; encoding ${(res[0].ms / 1000).toFixed(1)} s + ${(res[1].ms / 1000).toFixed(1)} s)</span>`;
-    this.#drawBits(res);
-    this.#drawPsnr(res);
-    this.#drawRd();
+    this.#drawRd(); // bits and PSNR per frame: #drawFrames (they mark the frame shown)
   }
 
   #canvas(sel) {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use edgeplay_gpu::{Path as ExecPath, Runtime};
+use edgeplay_gpu::Runtime;
 use edgeplay_video::{bd::bd_rate, clip, Frame, Gop, Params, LADDER};
 use serde::Serialize;
 
@@ -79,15 +79,6 @@ async fn code(rt: &Runtime, frames: &Arc<[Frame]>, params: Params) -> Result<(ed
     Ok((e, p))
 }
 
-fn path_label(paths: &[ExecPath]) -> &'static str {
-    match (paths.contains(&ExecPath::Gpu), paths.contains(&ExecPath::Cpu)) {
-        (true, false) => "GPU",
-        (false, true) => "CPU",
-        (true, true) => "GPU and CPU",
-        _ => "none (intra only)",
-    }
-}
-
 pub async fn run(rt: &Runtime, o: Opts) -> Result<()> {
     let head = std::fs::read(&o.input).ok().filter(|d| d.starts_with(&edgeplay_video::stream::MAGIC));
     if let Some(data) = head {
@@ -135,14 +126,14 @@ pub async fn run(rt: &Runtime, o: Opts) -> Result<()> {
         bpp: p.bpp,
         psnr_y: p.psnr_y,
         psnr_rgb: p.psnr_rgb,
-        motion_search: path_label(&e.paths),
+        motion_search: e.search_path(),
         per_frame: e.stats,
     };
     if o.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(());
     }
-    println!("{} {}x{}, {} frames, q {:.2}: {} bytes, {:.4} bpp, PSNR-Y {:.2} dB, PSNR-RGB {:.2} dB (motion search on {})", s.gop, w, h, s.frames, q, s.bytes, s.bpp, s.psnr_y, s.psnr_rgb, s.motion_search);
+    println!("{} {}x{}, {} frames, q {:.2}: {} bytes, {:.4} bpp, PSNR-Y {:.2} dB, PSNR-RGB {:.2} dB (motion search: {})", s.gop, w, h, s.frames, q, s.bytes, s.bpp, s.psnr_y, s.psnr_rgb, s.motion_search);
     println!("{:>5}  type  {:>8}  {:>7}  {:>8}  {:>6}  {:>7}  {:>8}", "frame", "bytes", "motion", "residual", "step", "PSNR-Y", "PSNR-RGB");
     for f in &s.per_frame {
         let t = if f.level > 0 { format!("B{}", f.level) } else { f.kind.letter().to_string() };

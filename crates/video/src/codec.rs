@@ -111,7 +111,6 @@ fn reconstruct(pred: &Frame, res: &[Vec<f32>], step: f32) -> Frame {
 pub struct Encoder {
     frames: Arc<[Frame]>,
     params: Params,
-    header: Header,
     order: Vec<Coded>,
     next: usize,
     out: Vec<u8>,
@@ -130,6 +129,19 @@ pub struct Encoded {
     pub stats: Vec<FrameStats>,
     pub decoded: Vec<Frame>,
     pub paths: Vec<Path>,
+}
+
+impl Encoded {
+    /// Where the motion searches ran: "gpu", "cpu", "gpu+cpu" (a fallback mid-clip) or
+    /// "none" (intra only).
+    pub fn search_path(&self) -> &'static str {
+        match (self.paths.contains(&Path::Gpu), self.paths.contains(&Path::Cpu)) {
+            (true, true) => "gpu+cpu",
+            (true, false) => "gpu",
+            (false, true) => "cpu",
+            (false, false) => "none",
+        }
+    }
 }
 
 impl Encoder {
@@ -152,7 +164,6 @@ impl Encoder {
             frames,
             params,
             out: header.to_bytes().to_vec(),
-            header,
             next: 0,
             decoded: vec![None; n],
             stats: vec![None; n],
@@ -218,10 +229,6 @@ impl Encoder {
             decoded: self.decoded.into_iter().map(|f| f.expect("every frame coded before finish")).collect(),
             paths: self.paths,
         }
-    }
-
-    pub fn header(&self) -> &Header {
-        &self.header
     }
 }
 

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use edgeplay_gpu::{Path, Stopwatch};
+use edgeplay_gpu::Stopwatch;
 use edgeplay_video::{Encoder, Frame, Gop, Params};
 use js_sys::{Array, Int32Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
@@ -97,17 +97,9 @@ pub async fn video_encode_step(job: String) -> Result<JsValue, JsError> {
 struct EncodedOut {
     stats: Vec<edgeplay_video::FrameStats>,
     bytes_total: usize,
-    /// Where the motion searches ran: "gpu", "cpu" or "gpu+cpu".
+    /// Where the motion searches ran (`Encoded::search_path`).
     path: &'static str,
     ms: f64,
-}
-
-fn path_label(paths: &[Path]) -> &'static str {
-    match (paths.contains(&Path::Gpu), paths.contains(&Path::Cpu)) {
-        (true, true) => "gpu+cpu",
-        (true, false) => "gpu",
-        _ => "cpu",
-    }
 }
 
 /// Ends job `job`: the stream (`bytes`) and per-frame statistics in display order.
@@ -119,7 +111,7 @@ pub fn video_encode_finish(job: &str) -> Result<JsValue, JsError> {
         return Err(JsError::new(&format!("job {job} has coded {coded} of {total} frames")));
     }
     let enc = e.finish();
-    let out = EncodedOut { bytes_total: enc.bytes.len(), path: path_label(&enc.paths), stats: enc.stats, ms };
+    let out = EncodedOut { bytes_total: enc.bytes.len(), path: enc.search_path(), stats: enc.stats, ms };
     edgeplay_web::with_bytes(&out, "bytes", &enc.bytes, false)
 }
 
