@@ -1,5 +1,6 @@
 //! `edgeplay`: the command-line face of the same crates the playground runs in WebAssembly.
 
+mod channel;
 mod depth;
 mod video;
 mod nas;
@@ -192,6 +193,48 @@ enum Cmd {
         /// Standard deviation of the noise added to the standardised CSI while training.
         #[arg(long, default_value_t = 0.5)]
         csi_noise: f32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Wireless channel tracking: NMSE of the genie and fixed Kalman filters, an LSTM and the
+    /// hypernetwork Kalman filter (HKF) over Doppler, SNR and pilot spacing, with the shipped
+    /// networks (models/channel) or networks trained here (--train).
+    Channel {
+        /// Training Doppler range A..B (normalised, f_D·T); shipped: 0.002..0.05 and 0.005..0.01.
+        #[arg(long)]
+        train_doppler: Option<String>,
+        /// Training SNR range A..B in dB.
+        #[arg(long, default_value = "0..20")]
+        train_snr: String,
+        /// A pilot every this many steps (training, and the Doppler and SNR tables).
+        #[arg(long, default_value_t = 2)]
+        spacing: usize,
+        /// SNR (dB) of the Doppler and spacing tables.
+        #[arg(long, default_value_t = 10.0)]
+        snr: f64,
+        /// Doppler of the SNR and spacing tables.
+        #[arg(long, default_value_t = 0.01)]
+        doppler: f64,
+        /// A shipped setting by name: wide or narrow.
+        #[arg(long)]
+        preset: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Train the networks here from the seed (about 4 minutes on two cores).
+        #[arg(long)]
+        train: bool,
+        /// Training steps (default 1500, as shipped).
+        #[arg(long)]
+        steps: Option<usize>,
+        /// With --train: write setting.json and the networks to this folder.
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Folder of the shipped settings (one folder each), or one setting's folder (--save's).
+        #[arg(long, default_value = "models/channel")]
+        weights: PathBuf,
+        /// Sequences per table row.
+        #[arg(long, default_value_t = 256)]
+        seqs: usize,
         #[arg(long)]
         json: bool,
     },
@@ -409,6 +452,9 @@ async fn run(cmd: Cmd, rt: &Runtime, model: Option<&std::path::Path>) -> Result<
             if let Some(r) = f.fallback {
                 eprintln!("note: GPU failed, used the CPU: {r}");
             }
+        }
+        Cmd::Channel { train_doppler, train_snr, spacing, snr, doppler, preset, seed, train, steps, save, weights, seqs, json } => {
+            channel::run(channel::Opts { train_doppler, train_snr, spacing, snr, doppler, seed, train, steps, save, weights, preset, seqs: seqs.clamp(1, 4096), json })?
         }
         Cmd::Csi { files, json } => csi_summary(&files, json)?,
         Cmd::Nas { what } => match what {
