@@ -6,7 +6,7 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const src = path.join(root, 'dist', 'www');
 const out = path.join(root, 'pkg', 'dist');
-const modules = ['imaging', 'neural', 'wifi', 'nas', 'depth', 'video'];
+const modules = ['imaging', 'neural', 'wifi', 'nas', 'depth', 'video', 'channel'];
 if (!modules.every((m) => fs.existsSync(path.join(src, 'wasm', `edgeplay-web-${m}_bg.wasm`)))) {
   console.error('dist/www/wasm is missing: run `trunk build` first');
   process.exit(1);

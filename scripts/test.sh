@@ -30,7 +30,7 @@ say "building the edgeplay CLI"
 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo build --release -p edgeplay-cli
 say "progressive codec pipeline smoke test (train a few steps → ONNX → Rust encode/decode)"
 bash scripts/pcodec-smoke.sh
-say "trunk build (six wasm modules: wasm32 + wasm-bindgen + wasm-opt; with the test hooks) and the embeddable package"
+say "trunk build (seven wasm modules: wasm32 + wasm-bindgen + wasm-opt; with the test hooks) and the embeddable package"
 trunk build --features test-hooks
 node scripts/build-pkg.mjs
 say "browser tests (Chromium: WebGPU on SwiftShader, and CPU only)"

@@ -10,3 +10,4 @@ export { EpWifi } from './wifi/ep-wifi.js';
 export { EpNas } from './nas/ep-nas.js';
 export { EpDepth } from './depth/ep-depth.js';
 export { EpVideo } from './video/ep-video.js';
+export { EpChannel } from './channel/ep-channel.js';

@@ -7,6 +7,7 @@
 //   nas     — DONNA-style search, NATS-Bench         (crates/web-nas)
 //   depth   — depth networks on nn + tract           (crates/web-depth)
 //   video   — IPP / hierarchical-B video codec       (crates/web-video)
+//   channel — channel tracking: Kalman filters, HKF  (crates/web-channel)
 
 export const MODULES = Object.freeze({
   imaging: { wasm: 'edgeplay-web-imaging', label: 'imaging' },
@@ -15,6 +16,7 @@ export const MODULES = Object.freeze({
   nas: { wasm: 'edgeplay-web-nas', label: 'NAS' },
   depth: { wasm: 'edgeplay-web-depth', label: 'depth' },
   video: { wasm: 'edgeplay-web-video', label: 'video' },
+  channel: { wasm: 'edgeplay-web-channel', label: 'channel' },
 });
 
 export function moduleInfo(name) {

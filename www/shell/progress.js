@@ -8,6 +8,8 @@
 //   busy.hide();
 
 export class Progress {
+  #cancellable = false;
+
   constructor({ label = 'Cancel', onCancel = null, className = '' } = {}) {
     const el = this.el = document.createElement('div');
     el.className = `ep-busy ${className}`.trim();
@@ -18,14 +20,17 @@ export class Progress {
     const button = el.querySelector('button');
     button.textContent = label;
     button.hidden = !onCancel;
+    this.#cancellable = !!onCancel;
     if (onCancel) button.addEventListener('click', () => onCancel());
   }
 
   get visible() { return !this.el.hidden; }
 
-  /** `fraction` in 0..1, or null/undefined for work of unknown length (indeterminate bar). */
-  show(text, fraction = null) {
+  /** `fraction` in 0..1, or null/undefined for work of unknown length (indeterminate bar);
+   *  `cancel: false` hides the button for work that cannot be cancelled. */
+  show(text, fraction = null, { cancel = true } = {}) {
     this.el.hidden = false;
+    this.el.querySelector('.ep-busy-cancel').hidden = !(cancel && this.#cancellable);
     this.el.querySelector('.ep-busy-text').textContent = text;
     const bar = this.el.querySelector('.ep-busy-bar');
     if (fraction === null || fraction === undefined) bar.removeAttribute('value');

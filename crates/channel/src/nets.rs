@@ -4,7 +4,7 @@
 //!   with an AR(2) channel model whose parameters — the two AR coefficients and the process
 //!   noise — are produced at every step by a GRU (the hypernetwork) that has seen the pilot
 //!   observations and the filter's normalised innovations so far. The coefficients pass
-//!   through reflection coefficients (`a2 = tanh u1`, `a1 = tanh u0 · (1 − a2)`), so every
+//!   through reflection coefficients (`a2 = tanh u0`, `a1 = tanh u1 · (1 − a2)`), so every
 //!   model it can output is stable; `q = exp u2`. A linear *neural augmentation* of the GRU
 //!   state adds a correction to the filter's output (zero at the start of training). The
 //!   pilot noise variance is known to the filter, as to the classical ones. Trained end to

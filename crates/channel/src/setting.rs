@@ -60,6 +60,10 @@ impl Setting {
 
     fn check(&self) -> Result<(), String> {
         Batch::sample(0, &self.ranges, 1, 1).map_err(|e| e.to_string())?;
+        // The page passes seeds as 32-bit integers.
+        if self.seed > u32::MAX as u64 || self.hkf.seed != self.seed || self.lstm.seed != self.seed {
+            return Err(format!("seed {} (the networks' {} and {}): one seed below 2^32", self.seed, self.hkf.seed, self.lstm.seed));
+        }
         for (c, kind) in [(&self.hkf, Kind::Hkf), (&self.lstm, Kind::Lstm)] {
             Batch::sample(0, &c.ranges, 1, 1).map_err(|e| format!("{}: {e}", kind.name()))?;
             let ok = c.kind == kind

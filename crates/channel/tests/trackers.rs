@@ -51,7 +51,8 @@ fn hostile_setting_files_are_errors() {
     let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/channel/wide/setting.json")).unwrap();
     assert!(Setting::from_json(&text).is_ok());
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let edits: [(&str, fn(&mut serde_json::Value)); 7] = [
+    let edits: [(&str, fn(&mut serde_json::Value)); 8] = [
+        ("seed", |v| v["seed"] = (1u64 << 40).into()),
         ("batch", |v| v["hkf"]["batch"] = 1_000_000_000.into()),
         ("hidden", |v| v["lstm"]["hidden"] = 0.into()),
         ("warm-up", |v| v["hkf"]["warmup"] = 500.into()),

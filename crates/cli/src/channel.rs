@@ -150,8 +150,15 @@ fn load(dir: &Path, setting: &Setting) -> Result<Trackers> {
     names.insert(0, dir.to_path_buf());
     for d in names {
         let Ok(text) = std::fs::read_to_string(d.join("setting.json")) else { continue };
-        let s = Setting::from_json(&text)?;
-        if s.ranges == setting.ranges && s.seed == setting.seed && s.hkf.steps == setting.hkf.steps {
+        let s = match Setting::from_json(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("skipping {}: {e}", d.display());
+                continue;
+            }
+        };
+        let same = |a: &edgeplay_channel::train::TrainConfig, b: &edgeplay_channel::train::TrainConfig| serde_json::to_value(a).ok() == serde_json::to_value(b).ok();
+        if s.ranges == setting.ranges && s.seed == setting.seed && same(&s.hkf, &setting.hkf) && same(&s.lstm, &setting.lstm) {
             let read = |f: &str| std::fs::read(d.join(f)).with_context(|| format!("{}", d.join(f).display()));
             return Ok(s.trackers(&read("hkf.safetensors")?, &read("lstm.safetensors")?)?);
         }

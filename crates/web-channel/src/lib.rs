@@ -108,11 +108,11 @@ impl ChannelSession {
         Ok(())
     }
 
-    /// Up to `n` training steps; when both networks are done, they replace the session's
-    /// (and the live run's) networks.
+    /// Up to `n` training steps (at most 100: one call must not hold the worker for long);
+    /// when both networks are done, they replace the session's (and the live run's) networks.
     pub fn train(&mut self, n: u32) -> Result<JsValue, JsError> {
         let t = self.training.as_mut().ok_or_else(|| JsError::new("training has not started"))?;
-        let p = t.trainer.train((n as usize).max(1)).map_err(err)?;
+        let p = t.trainer.train((n as usize).clamp(1, 100)).map_err(err)?;
         let kind = t.trainer.config().kind;
         let mut done = false;
         if t.trainer.done() {
