@@ -245,12 +245,10 @@ export class EpChannel extends EpWidget {
       this.#append(c);
       this.#drawTrace();
     } catch (e) {
-      // A crashed engine is restarted and this widget reopened (which restarts the run).
-      if (!/restarted|crashed/.test(e.message)) {
-        this.showError(e.message);
-        this.#playing = false;
-        this.#showValues();
-      }
+      // (After an engine crash, reopen() clears the error and restarts the run.)
+      this.showError(e.message);
+      this.#playing = false;
+      this.#showValues();
     } finally {
       this.#inFlight = false;
     }

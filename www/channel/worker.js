@@ -4,9 +4,11 @@
 // `train` retrains both networks in chunks. Curves and training yield to the event loop
 // between chunks, so progress is posted, `cancel` is heard and the live run keeps going.
 
+import { fetchBytes } from '../shell/fetch-bytes.js';
+
 const modelBase = new URL('../models/channel/', import.meta.url);
 const sessions = new Map(); // id -> { cs, gen (curves), trainGen, openGen }
-/** Training steps per call: one step is ~0.1 s natively, a little more in wasm, so the worker
+/** Training steps per call: one step is ~0.1 s natively and about twice that in wasm, so the worker
  *  hears `cancel` and serves the live run between steps. */
 const TRAIN_CHUNK = 1;
 const yieldNow = () => new Promise((r) => setTimeout(r, 0));
@@ -29,13 +31,10 @@ export async function open(wasm, { session: id, setting, seed, doppler, snr, spa
   const e = entry(id);
   const gen = ++e.openGen;
   const base = new URL(`${setting}/`, modelBase);
-  const [json, hkf, lstm] = await Promise.all([
-    fetchOk(new URL('setting.json', base)).then((r) => r.text()),
-    fetchOk(new URL('hkf.safetensors', base)).then((r) => r.arrayBuffer()),
-    fetchOk(new URL('lstm.safetensors', base)).then((r) => r.arrayBuffer()),
-  ]);
+  const [json, hkf, lstm] = await Promise.all(['setting.json', 'hkf.safetensors', 'lstm.safetensors']
+    .map((f) => fetchBytes(new URL(f, base), `${setting}/${f}`)));
   if (sessions.get(id) !== e || e.openGen !== gen) return { result: { cancelled: true } };
-  const cs = new wasm.ChannelSession(json, new Uint8Array(hkf), new Uint8Array(lstm));
+  const cs = new wasm.ChannelSession(new TextDecoder().decode(json), hkf, lstm);
   try {
     cs.live_start(seed, doppler, snr, spacing);
   } catch (err) {
@@ -114,10 +113,4 @@ export async function close(_wasm, { session: id }) {
     cs?.free();
   }
   return { result: true };
-}
-
-async function fetchOk(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not load ${url.pathname.split('/').slice(-2).join('/')} (HTTP ${res.status})`);
-  return res;
 }

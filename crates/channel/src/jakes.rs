@@ -105,6 +105,24 @@ impl Ranges {
     pub fn at(doppler: f64, snr_db: f64, spacing: usize) -> Ranges {
         Ranges { doppler: (doppler, doppler), snr_db: (snr_db, snr_db), spacing }
     }
+
+    /// Every value inside what the simulator accepts ([`DOPPLER_RANGE`], [`SNR_RANGE`],
+    /// spacing 1–64), lower ends first.
+    pub fn check(&self) -> Result<(), BatchError> {
+        let (d, s) = (self.doppler, self.snr_db);
+        let ok_d = |x: f64| x.is_finite() && (DOPPLER_RANGE.0..=DOPPLER_RANGE.1).contains(&x);
+        let ok_s = |x: f64| x.is_finite() && (SNR_RANGE.0..=SNR_RANGE.1).contains(&x);
+        if !(ok_d(d.0) && ok_d(d.1) && d.0 <= d.1) {
+            return Err(BatchError::Invalid(format!("Doppler range {}–{} outside {}–{}", d.0, d.1, DOPPLER_RANGE.0, DOPPLER_RANGE.1)));
+        }
+        if !(ok_s(s.0) && ok_s(s.1) && s.0 <= s.1) {
+            return Err(BatchError::Invalid(format!("SNR range {}–{} dB outside {}–{} dB", s.0, s.1, SNR_RANGE.0, SNR_RANGE.1)));
+        }
+        if !(1..=64).contains(&self.spacing) {
+            return Err(BatchError::Invalid(format!("pilot spacing {} outside 1–64", self.spacing)));
+        }
+        Ok(())
+    }
 }
 
 /// Sequences of one pilot pattern: true channel, observations, each sequence's conditions.
@@ -130,18 +148,8 @@ pub enum BatchError {
 impl Batch {
     /// `count` sequences of `len` steps drawn from `ranges`, from the seed alone.
     pub fn sample(seed: u64, ranges: &Ranges, count: usize, len: usize) -> Result<Batch, BatchError> {
+        ranges.check()?;
         let (d, s) = (ranges.doppler, ranges.snr_db);
-        let ok_d = |x: f64| x.is_finite() && (DOPPLER_RANGE.0..=DOPPLER_RANGE.1).contains(&x);
-        let ok_s = |x: f64| x.is_finite() && (SNR_RANGE.0..=SNR_RANGE.1).contains(&x);
-        if !(ok_d(d.0) && ok_d(d.1) && d.0 <= d.1) {
-            return Err(BatchError::Invalid(format!("Doppler range {}–{} outside {}–{}", d.0, d.1, DOPPLER_RANGE.0, DOPPLER_RANGE.1)));
-        }
-        if !(ok_s(s.0) && ok_s(s.1) && s.0 <= s.1) {
-            return Err(BatchError::Invalid(format!("SNR range {}–{} dB outside {}–{} dB", s.0, s.1, SNR_RANGE.0, SNR_RANGE.1)));
-        }
-        if !(1..=64).contains(&ranges.spacing) {
-            return Err(BatchError::Invalid(format!("pilot spacing {} outside 1–64", ranges.spacing)));
-        }
         if len == 0 || len > MAX_LEN || count == 0 || count.saturating_mul(len) > MAX_SAMPLES {
             return Err(BatchError::Invalid(format!("{count} sequences of {len} steps: at most {MAX_SAMPLES} samples, {MAX_LEN} steps")));
         }

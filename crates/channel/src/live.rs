@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use crate::eval::{genie_model, Tracker, Trackers};
-use crate::jakes::{noise_variance, normal, observed, Fading, DOPPLER_RANGE, SNR_RANGE};
+use crate::jakes::{noise_variance, normal, observed, Fading, Ranges};
 use crate::kalman::Kalman;
 use crate::nets::{NetError, State};
 
@@ -57,17 +57,7 @@ pub struct Live {
 }
 
 fn check(doppler: f64, snr_db: f64, spacing: usize) -> Result<(), NetError> {
-    let bad = |m: String| Err(NetError::Weights(m));
-    if !(doppler.is_finite() && (DOPPLER_RANGE.0..=DOPPLER_RANGE.1).contains(&doppler)) {
-        return bad(format!("Doppler {doppler} outside {}–{}", DOPPLER_RANGE.0, DOPPLER_RANGE.1));
-    }
-    if !(snr_db.is_finite() && (SNR_RANGE.0..=SNR_RANGE.1).contains(&snr_db)) {
-        return bad(format!("SNR {snr_db} dB outside {}–{} dB", SNR_RANGE.0, SNR_RANGE.1));
-    }
-    if !(1..=64).contains(&spacing) {
-        return bad(format!("pilot spacing {spacing} outside 1–64"));
-    }
-    Ok(())
+    Ranges::at(doppler, snr_db, spacing).check().map_err(|e| NetError::Weights(e.to_string()))
 }
 
 impl Live {

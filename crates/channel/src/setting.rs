@@ -3,7 +3,7 @@
 //! `models/channel/<name>/` as `setting.json`, `hkf.safetensors` and `lstm.safetensors`.
 
 use crate::eval::{choose_fixed, Fixed, Trackers};
-use crate::jakes::{Batch, Ranges, DOPPLER_RANGE};
+use crate::jakes::{Ranges, DOPPLER_RANGE};
 use crate::nets::{Kind, Net, NetError, MAX_HIDDEN};
 use crate::train::TrainConfig;
 
@@ -59,13 +59,13 @@ impl Setting {
     }
 
     fn check(&self) -> Result<(), String> {
-        Batch::sample(0, &self.ranges, 1, 1).map_err(|e| e.to_string())?;
+        self.ranges.check().map_err(|e| e.to_string())?;
         // The page passes seeds as 32-bit integers.
         if self.seed > u32::MAX as u64 || self.hkf.seed != self.seed || self.lstm.seed != self.seed {
             return Err(format!("seed {} (the networks' {} and {}): one seed below 2^32", self.seed, self.hkf.seed, self.lstm.seed));
         }
         for (c, kind) in [(&self.hkf, Kind::Hkf), (&self.lstm, Kind::Lstm)] {
-            Batch::sample(0, &c.ranges, 1, 1).map_err(|e| format!("{}: {e}", kind.name()))?;
+            c.ranges.check().map_err(|e| format!("{}: {e}", kind.name()))?;
             let ok = c.kind == kind
                 && (1..=MAX_HIDDEN).contains(&c.hidden)
                 && (1..=MAX_TRAIN_LEN).contains(&c.len)

@@ -63,7 +63,7 @@ pub fn run(o: Opts) -> Result<()> {
     if o.seed != DEFAULT_SEED || o.steps.is_some() {
         setting = Setting::new(&setting.name, setting.ranges, o.seed, o.steps);
     }
-    edgeplay_channel::Batch::sample(0, &setting.ranges, 1, 2).map_err(|e| anyhow!("training conditions: {e}"))?;
+    setting.ranges.check().map_err(|e| anyhow!("training conditions: {e}"))?;
     let mut history = Vec::new();
     let (trackers, weights) = if o.train {
         let mut nets = Vec::new();

@@ -101,7 +101,7 @@ impl ChannelSession {
     /// the shipped weights used 1500).
     pub fn train_start(&mut self, name: &str, doppler_lo: f64, doppler_hi: f64, snr_lo: f64, snr_hi: f64, spacing: u32, seed: u32, steps: u32) -> Result<(), JsError> {
         let ranges = Ranges { doppler: (doppler_lo, doppler_hi), snr_db: (snr_lo, snr_hi), spacing: spacing as usize };
-        edgeplay_channel::Batch::sample(0, &ranges, 1, 2).map_err(err)?;
+        ranges.check().map_err(err)?;
         let setting = Setting::new(name, ranges, seed as u64, Some((steps as usize).clamp(1, 20_000)));
         let trainer = Trainer::new(setting.hkf.clone()).map_err(err)?;
         self.training = Some(Training { setting, trainer, hkf: None });
