@@ -37,9 +37,9 @@ fi
 
 if [ $TEST = 1 ]; then
   # The training smoke test needs the pinned PyTorch (CPU training; PyPI's wheel, ~5 GB).
-  if ! python3 -c "import torch, onnx, numpy, PIL; assert torch.__version__.split('+')[0] == '2.15.0'" 2>/dev/null; then
-    say "installing the model-training requirements (PyTorch 2.15, onnx)"
-    python3 -m pip install --quiet -r models/pcodec/requirements.txt
+  if ! python3 -c "import torch, onnx, onnxruntime, numpy, PIL; assert torch.__version__.split('+')[0] == '2.15.0'" 2>/dev/null; then
+    say "installing the model-training requirements (PyTorch 2.15, onnx, onnxruntime)"
+    python3 -m pip install --quiet -r models/pcodec/requirements.txt -r models/depth/requirements.txt
   fi
 fi
 

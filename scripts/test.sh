@@ -30,6 +30,8 @@ say "building the edgeplay CLI"
 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo build --release -p edgeplay-cli
 say "progressive codec pipeline smoke test (train a few steps → ONNX → Rust encode/decode)"
 bash scripts/pcodec-smoke.sh
+say "depth training pipeline smoke test (every loss a few steps, search, student → ONNX → Rust CLI)"
+bash scripts/depth-smoke.sh
 say "trunk build (seven wasm modules: wasm32 + wasm-bindgen + wasm-opt; with the test hooks) and the embeddable package"
 trunk build --features test-hooks
 node scripts/build-pkg.mjs

@@ -18,6 +18,8 @@ pub struct Opts {
     pub ply: Option<PathBuf>,
     pub fov: f32,
     pub eval: Option<PathBuf>,
+    pub frames: Option<String>,
+    pub bench: Option<usize>,
     pub relative: bool,
     pub size: Option<String>,
     pub json: bool,
@@ -52,8 +54,25 @@ pub async fn run(rt: &Runtime, model_path: Option<&Path>, o: Opts) -> Result<()>
     if let Some(why) = model.tract_only() {
         eprintln!("note: {} runs on tract only ({why})", model.name);
     }
+    if let Some(n) = o.bench {
+        return bench(rt, &model, o.input.as_deref(), n, o.json).await;
+    }
+    let frames = match o.frames.as_deref() {
+        None => None,
+        Some(s) => {
+            let (a, b) = s.split_once("..").context("--frames A..B")?;
+            let (a, b): (u64, u64) = (a.trim().parse().context("--frames A..B")?, b.trim().parse().context("--frames A..B")?);
+            if a > b {
+                bail!("--frames {a}..{b}: the range is empty");
+            }
+            Some(a..=b)
+        }
+    };
+    if frames.is_some() && o.eval.is_none() {
+        bail!("--frames selects pairs for --eval DIR");
+    }
     if let Some(dir) = &o.eval {
-        let report = eval::eval_dir(&model, rt, dir, &mut |i, n| {
+        let report = eval::eval_dir(&model, rt, dir, frames, &mut |i, n| {
             if !o.json && (i % 50 == 0 || i == n) {
                 eprintln!("{i}/{n}");
             }
@@ -109,6 +128,53 @@ pub async fn run(rt: &Runtime, model_path: Option<&Path>, o: Opts) -> Result<()>
     } else {
         let unit = if metric { " m" } else { " (relative inverse depth)" };
         println!("{}: {w}x{h}, depth {lo:.3}..{hi:.3}{unit}, {ms:.0} ms on {path}", model.name);
+    }
+    Ok(())
+}
+
+/// `--bench N`: median milliseconds per frame (decode excluded; both resizes and the network
+/// included) and of the network alone, after one warm-up run, on the path the runtime gives.
+async fn bench(rt: &Runtime, model: &DepthModel, input: Option<&Path>, n: usize, json: bool) -> Result<()> {
+    if !(1..=1000).contains(&n) {
+        bail!("--bench N: 1..1000 runs");
+    }
+    let img = match input {
+        Some(p) => image::open(p).with_context(|| format!("reading {}", p.display()))?.into_rgb8(),
+        // A kitchen-frame-sized test card: smooth gradients with a few edges.
+        None => image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, ((x ^ y) & 0xc0) as u8])),
+    };
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let x = model.input(img.as_raw(), 3, w, h);
+    let first = model.predict(rt, img.as_raw(), 3, w, h).await?;
+    let path = crate::neural_path(first.path, first.fallback);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut frame = Vec::with_capacity(n);
+    let mut net = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = edgeplay_gpu::Stopwatch::start();
+        model.predict(rt, img.as_raw(), 3, w, h).await?;
+        frame.push(t.ms());
+        let t = edgeplay_gpu::Stopwatch::start();
+        model.run(rt, &x).await?;
+        net.push(t.ms());
+    }
+    let (frame_ms, net_ms) = (median(frame), median(net));
+    let macs = model.macs();
+    if json {
+        let v = serde_json::json!({
+            "model": model.name, "width": w, "height": h, "input": [model.spec.width, model.spec.height],
+            "macs": macs, "path": path, "runs": n, "frame_ms": frame_ms, "net_ms": net_ms, "fps": 1000.0 / frame_ms,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        let m = macs.map_or("?".into(), |m| format!("{:.0} M", m as f64 / 1e6));
+        println!(
+            "{}: {m} MACs at {}x{}; {w}x{h} frame {frame_ms:.1} ms ({:.1} frames/s), network alone {net_ms:.1} ms, median of {n} on {path}",
+            model.name, model.spec.width, model.spec.height, 1000.0 / frame_ms
+        );
     }
     Ok(())
 }

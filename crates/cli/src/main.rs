@@ -55,6 +55,14 @@ enum Cmd {
         /// Evaluate over a folder of NAME.color.{png,jpg} + NAME.depth.png pairs.
         #[arg(long)]
         eval: Option<PathBuf>,
+        /// With --eval: only pairs whose name ends in a number in A..B (inclusive), e.g.
+        /// 240..299 for the kitchen video's held-out frames.
+        #[arg(long)]
+        frames: Option<String>,
+        /// Time N runs on the picture (default a 640x480 kitchen-sized test card): median ms
+        /// per frame incl. both resizes, and of the network alone, after one warm-up.
+        #[arg(long)]
+        bench: Option<usize>,
         /// A network you bring outputs relative inverse depth (MiDaS, Depth Anything):
         /// ImageNet normalisation, median scaling in --eval.
         #[arg(long)]
@@ -410,8 +418,8 @@ async fn run(cmd: Cmd, rt: &Runtime, model: Option<&std::path::Path>) -> Result<
         Cmd::Video { input, gop, gop_size, frames, q, bpp, block, max_side, rd, save, out, bytes, json } => {
             video::run(rt, video::Opts { input, gop, gop_size, frames, q, bpp, block, max_side, rd, save, out, bytes, json }).await?
         }
-        Cmd::Depth { input, out, colormap, swap, ply, fov, eval, relative, size, json } => {
-            depth::run(rt, model, depth::Opts { input, out, colormap, swap, ply, fov, eval, relative, size, json }).await?
+        Cmd::Depth { input, out, colormap, swap, ply, fov, eval, frames, bench, relative, size, json } => {
+            depth::run(rt, model, depth::Opts { input, out, colormap, swap, ply, fov, eval, frames, bench, relative, size, json }).await?
         }
         Cmd::Info => {
             let s = rt.status().await;

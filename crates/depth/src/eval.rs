@@ -1,5 +1,6 @@
 //! `edgeplay depth --eval`: a model over a folder of RGB-D pairs, per group and overall.
 
+use std::ops::RangeInclusive;
 use std::path::Path;
 
 use edgeplay_gpu::Runtime;
@@ -26,11 +27,29 @@ pub struct Report {
     pub path: String,
 }
 
-/// Evaluates `model` on every pair under `dir`; `progress` sees (done, total).
-pub async fn eval_dir(model: &DepthModel, rt: &Runtime, dir: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Report, Error> {
-    let pairs = find(dir)?;
+/// The number in a pair's name (its last run of digits: `frame-000240` → 240).
+pub fn frame_number(name: &str) -> Option<u64> {
+    let end = name.rfind(|c: char| c.is_ascii_digit())? + 1;
+    let start = name[..end].rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+    name[start..end].parse().ok()
+}
+
+/// Evaluates `model` on every pair under `dir` (only those whose [`frame_number`] lies in
+/// `frames`, when given); `progress` sees (done, total).
+pub async fn eval_dir(
+    model: &DepthModel,
+    rt: &Runtime,
+    dir: &Path,
+    frames: Option<RangeInclusive<u64>>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Report, Error> {
+    let mut pairs = find(dir)?;
+    if let Some(r) = &frames {
+        pairs.retain(|p| frame_number(&p.name).is_some_and(|n| r.contains(&n)));
+    }
     if pairs.is_empty() {
-        return Err(Error::Io(format!("no NAME.color.png|jpg + NAME.depth.png pairs under {}", dir.display())));
+        let which = frames.map_or(String::new(), |r| format!(" numbered {}..{}", r.start(), r.end()));
+        return Err(Error::Io(format!("no NAME.color.png|jpg + NAME.depth.png pairs{which} under {}", dir.display())));
     }
     let mut scored: Vec<(String, ImageScores)> = Vec::new();
     let mut path = String::new();
@@ -64,4 +83,18 @@ pub async fn eval_dir(model: &DepthModel, rt: &Runtime, dir: &Path, progress: &m
     let groups = names.iter().map(|g| report(g, scored.iter().filter(|(x, _)| x == g).map(|(_, s)| s).collect())).collect();
     let overall = report("all", scored.iter().map(|(_, s)| s).collect());
     Ok(Report { model: model.name.clone(), groups, overall, path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frame_number;
+
+    #[test]
+    fn frame_numbers() {
+        assert_eq!(frame_number("frame-000240"), Some(240));
+        assert_eq!(frame_number("nyu-fastdepth"), None);
+        assert_eq!(frame_number("a12b7"), Some(7));
+        assert_eq!(frame_number("7"), Some(7));
+        assert_eq!(frame_number("x-99999999999999999999999"), None);
+    }
 }

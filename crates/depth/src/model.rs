@@ -133,6 +133,15 @@ impl DepthModel {
         DepthModel::from_onnx("FastDepth", bytes, ModelSpec::FASTDEPTH)
     }
 
+    /// Multiply-accumulates of one run at the network's input size (convolutions), when our
+    /// executor reads the graph.
+    pub fn macs(&self) -> Option<u64> {
+        match &self.exec {
+            Exec::Graph { graph, .. } => graph.macs(self.spec.height, self.spec.width).ok(),
+            Exec::TractOnly { .. } => None,
+        }
+    }
+
     /// Why the GPU path is not our WGSL executor, if it is not.
     pub fn tract_only(&self) -> Option<&str> {
         match &self.exec {
