@@ -29,8 +29,8 @@ CLI = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target
 MODELS = [
     ("fastdepth", "FastDepth", "fastdepth/fastdepth.onnx", "as published (trained on NYU Depth v2)"),
     ("selfsup", "Self-supervised", "depth/selfsup.onnx", "FastDepth fine-tuned on the kitchen video, photometric loss + pose network"),
-    ("xdistill", "X-Distill", "depth/xdistill.onnx", "the same + cross-task distillation from a segmentation teacher"),
-    ("student", "Fast student", "depth/student.onnx", "searched slimmer network distilled from the X-Distill one"),
+    ("xdistill", "X-Distill", "depth/xdistill.onnx", "the same + cross-task distillation from a segmentation teacher (weight 0.01)"),
+    ("student", "Fast student", "depth/student.onnx", "searched slimmer network (50 % of the MACs) distilled from the self-supervised one, plus the cross-task term"),
 ]
 HELDOUT = "240..299"
 

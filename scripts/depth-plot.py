@@ -20,8 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 DATA = os.environ.get("EDGEPLAY_DATASETS") or os.path.join(ROOT, "..", "shared", "datasets")
-RUNS = [("selfsup", "self-supervised (pose network)", "#1c7ed6"), ("xdistill", "+ cross-task term (X-Distill)", "#2b8a3e"),
-        ("selfsup-gtpose", "self-supervised (dataset poses)", "#e8590c"), ("student", "student (distilled)", "#7048e8")]
+RUNS = [("selfsup", "self-supervised (pose network)", "#1c7ed6", "-"), ("xdistill", "+ cross-task term 0.01 (X-Distill)", "#2b8a3e", "-"),
+        ("xdistill-w0.1", "+ cross-task term 0.1 (stopped)", "#2b8a3e", ":"),
+        ("selfsup-gtpose", "self-supervised (dataset poses)", "#e8590c", "-"), ("student", "student + cross-task 0.01", "#7048e8", "-"),
+        ("student-nox", "student without it", "#7048e8", ":")]
 
 
 def predict(path, rgb):
@@ -43,13 +45,13 @@ def main():
     top = gs[0].subgridspec(1, 2, wspace=0.2)
     for j, metric in enumerate(("absrel_med", "absrel")):
         ax = fig.add_subplot(top[j])
-        for run, label, col in RUNS:
+        for run, label, col, ls in RUNS:
             p = os.path.join(ROOT, "models", "depth", "ckpt", run, "log.jsonl")
             if not os.path.exists(p):
                 continue
             rows = [json.loads(l) for l in open(p) if l.strip()]
             rows = sorted({r["step"]: r for r in rows if metric in r}.values(), key=lambda r: r["step"])
-            ax.plot([r["step"] for r in rows], [r[metric] for r in rows], "o-", color=col, label=label, ms=3)
+            ax.plot([r["step"] for r in rows], [r[metric] for r in rows], marker="o", ls=ls, color=col, label=label, ms=3)
         ax.set_xlabel("training step")
         ax.set_ylabel("held-out AbsRel" + (" (median-scaled)" if metric == "absrel_med" else " (metric)"))
         ax.set_title("kitchen frames 240–299, never trained on (224² check during training)", fontsize=9)

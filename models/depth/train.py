@@ -179,6 +179,7 @@ def main():
     ap.add_argument("--seg-teacher", default=data.SEG_TEACHER)
     ap.add_argument("--seg-warmup", type=int, default=200, help="steps the translation head trains before its loss reaches the depth network")
     ap.add_argument("--smooth", type=float, default=1e-3)
+    ap.add_argument("--bn-train", action="store_true", help="update BatchNorm statistics (default: frozen)")
     ap.add_argument("--scale-anchor", type=float, default=None,
                     help="weight keeping each picture's mean log depth at the starting network's (default 1 with --pose net, 0 with gt)")
     ap.add_argument("--size", type=int, default=224)
@@ -276,8 +277,12 @@ def main():
         print("step 0", v, flush=True)
     for m in mods:
         m.train()
-    if a.mode == "selfsup":
-        freeze_bn_stats(depth)  # batch 4 is too small for BatchNorm statistics
+    if not a.bn_train:
+        # Batch 4 is too small for BatchNorm statistics, and the student's batches mix the
+        # kitchen with photos: statistics learnt from such a mix did not fit either (held-out
+        # scale 2× off in eval mode, measured). The statistics stay the inherited ones; BN's
+        # scale and shift still train.
+        freeze_bn_stats(depth)
     t0 = time.time()
     while step < a.steps:
         parts = {}
@@ -353,7 +358,7 @@ def main():
             save()
         if a.eval_every and (step % a.eval_every == 0 or step == a.steps):
             v = validate(depth, video)
-            if a.mode == "selfsup":
+            if not a.bn_train:
                 freeze_bn_stats(depth)
             log.write(json.dumps({"step": step, **v, **parts}) + "\n"); log.flush()
             print(f"step {step} held-out", {k: round(x, 4) for k, x in v.items()}, flush=True)

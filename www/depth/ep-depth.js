@@ -1,10 +1,15 @@
-// <ep-depth>: monocular depth of a photo, a video or the webcam — FastDepth (or an ONNX network
-// the visitor brings) on the GPU (WebGPU, our WGSL executor) or the CPU (tract in WebAssembly).
-// Views: picture and depth on a split or side by side (the shell's two-up view), or a 3-D point
-// cloud; colormaps with a legend in metres; depth under the cursor; 16-bit PNG and PLY downloads.
+// <ep-depth>: monocular depth of a photo, a video or the webcam — one of the shipped networks
+// (FastDepth and those trained here, listed with their measured accuracy and speed in
+// models/depth/models.json), or an ONNX network the visitor brings, on the GPU (WebGPU, our WGSL
+// executor) or the CPU (tract in WebAssembly). Views: picture and depth on a split or side by
+// side (the shell's two-up view), or a 3-D point cloud; colormaps with a legend in metres; depth
+// under the cursor; 16-bit PNG and PLY downloads. Compare mode: the depth maps of two networks
+// for the same frame side by side (one colour scale), each captioned with its time in the page;
+// the downloads and the point cloud are the first (menu) network's.
 //
 // Attributes: `src` (picture URL to start with), `colormap` (turbo | viridis | inferno | grey),
-// `view` (split | side | cloud).
+// `view` (split | side | cloud), `model` (a models.json key, e.g. `fastdepth`), `compare` (a
+// second key: start in compare mode).
 //
 // Frames: a picture is sent at its own size (up to 2048 px a side). Video and webcam frames are
 // captured at up to VIDEO_SIDE px a side; while the engine works on one frame, frames the
@@ -16,24 +21,58 @@ import { Superseded } from '../shell/runtime.js';
 import { TwoUp } from '../shell/two-up.js';
 import { acceptImages, decodeImage, fetchImage, ImageInputError } from '../shell/image-input.js';
 import { PointCloudView, POINT_CLOUD_CSS } from './point-cloud.js';
-import { COLORMAPS, SAMPLES, VIDEO_SIDE, MAX_MODEL_MB, colorIndex } from './meta.js';
+import { COLORMAPS, SAMPLES, VIDEO_SIDE, MAX_MODEL_MB, CATALOG_URL, FASTDEPTH, catalogModels, heldoutName, modelLabel, modelTitle, colorIndex } from './meta.js';
 
 const here = (p) => new URL(p, import.meta.url).href;
 let uid = 0;
+const mb = (n) => (n / 1e6).toFixed(1);
+
+let catalog = null; // Promise of {json, models, note}, once per page (a failure is retried)
+
+/** The shipped networks (models.json, same origin); FastDepth alone, with the reason, when the
+ *  list cannot be read. */
+function loadCatalog() {
+  if (!catalog) {
+    catalog = (async () => {
+      try {
+        const res = await fetch(here(CATALOG_URL));
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        let json;
+        try { json = await res.json(); } catch (_) { throw new Error('it is not valid JSON'); }
+        return { json, models: catalogModels(json), note: null };
+      } catch (e) {
+        catalog = null;
+        return { json: null, models: [FASTDEPTH], note: `Only FastDepth is offered: the list of networks (models/depth/models.json) could not be read (${e.message}).` };
+      }
+    })();
+  }
+  return catalog;
+}
 
 export class EpDepth extends EpWidget {
-  static title = 'Depth from one camera (FastDepth)';
+  static title = 'Depth from one camera';
   static css = here('./depth.css');
   static feature = 'depth';
   static engines = ['depth'];
 
   #id = ++uid;
-  #model = 'fastdepth'; // key of the model in use
+  #catalog = { json: null, models: [FASTDEPTH], note: null };
+  #model = FASTDEPTH.key; // key of the model in use (a models.json key or the visitor's)
   #modelInfo = null;
+  #infos = new Map(); // key -> info of each loaded model (from the engine)
+  #user = null; // the visitor's model {key, name, bytes, spec, info}
   #userModels = 0;
+  #compare = null; // key of the second model while comparing
+  #compareKey = null; // the second menu's choice (kept while compare is off)
+  #choice = 0; // newest menu choice (a slower load that finishes later is dropped)
+  #compareChoice = 0;
+  #liveMs = new Map(); // key -> engine ms per frame measured in this page, on the current path
   #frame = null; // {rgba, width, height, bitmap, label}
   #depth = null; // last prediction {depth, width, height, min, max, output, path, ms}
+  #depth2 = null; // the second model's, for the same frame, while comparing
   #depthBitmap = null;
+  #depthBitmap2 = null;
+  #captions = null;
   #view = null; // TwoUp
   #cloud = null; // PointCloudView
   #mode = 'split';
@@ -64,10 +103,17 @@ export class EpDepth extends EpWidget {
       </div>
       <div class="ep-row dp-model">
         <span class="ep-label">Model</span>
-        <span class="dp-model-name">FastDepth (NYU Depth v2, metres)</span>
+        <select class="dp-menu" aria-label="Depth network"></select>
         <label class="ep-chip ep-upload" title="An ONNX network from an RGB picture to one depth channel (e.g. MiDaS v2.1 small, Depth Anything V2 Small), up to ${MAX_MODEL_MB} MB">Your .onnx…<input type="file" accept=".onnx" hidden class="dp-onnx"></label>
-        <button type="button" class="ep-chip dp-builtin" hidden>Back to FastDepth</button>
       </div>
+      <p class="dp-model-name"></p>
+      <div class="ep-row dp-compare-row">
+        <span class="ep-label">Compare</span>
+        <label><input type="checkbox" class="dp-compare"> side by side with</label>
+        <select class="dp-menu2" aria-label="Second depth network"></select>
+      </div>
+      <p class="ep-hint dp-menu-hint"></p>
+      <p class="ep-notice dp-catalog-note" hidden></p>
       <form class="dp-spec" hidden>
         <span class="dp-spec-name"></span>
         <label>Input <input name="width" type="number" min="8" max="2048" step="1" required> × <input name="height" type="number" min="8" max="2048" step="1" required></label>
@@ -87,9 +133,10 @@ export class EpDepth extends EpWidget {
         <label><input type="checkbox" class="dp-swap"> swap near/far</label>
         <label class="dp-fov-row" hidden>Field of view <input type="range" class="dp-fov" min="20" max="120" step="1" value="60"> <output class="dp-fov-value">60°</output></label>
       </div>
-      <p class="ep-notice" hidden></p>
+      <p class="ep-notice dp-notice" hidden></p>
       <div class="dp-stage ep-drop" tabindex="0" aria-label="Picture and depth; drag the divider, scroll to zoom; drop or paste a picture or clip here">
         <canvas class="dp-canvas" width="1" height="1"></canvas>
+        <canvas class="dp-inset" width="1" height="1" hidden aria-hidden="true"></canvas>
       </div>
       <div class="dp-cloud-stage" hidden></div>
       <div class="dp-video" hidden>
@@ -109,16 +156,23 @@ export class EpDepth extends EpWidget {
       </div>
       <dl class="ep-stats dp-stats"></dl>
       <p class="ep-caption">The whole picture is resized to the network's input (224×224 for FastDepth) and its depth map back to the picture's size, as <code>edgeplay depth</code> does.
-      FastDepth (Wofk et al., ICRA 2019; MIT) learned metric depth from indoor scenes (NYU Depth v2): rooms look right, landscapes do not. <span class="dp-credit"></span></p>`;
+      FastDepth (Wofk et al., ICRA 2019; MIT) learned metric depth from indoor scenes (NYU Depth v2): rooms look right, landscapes do not.
+      The other networks in the menu start from FastDepth and learned from a kitchen video (the menu's tooltips say how); their held-out AbsRel is measured on later frames of that kitchen, not on other scenes. <span class="dp-credit"></span></p>`;
     const $ = (s) => el.querySelector(s);
     el.querySelectorAll('[data-sample]').forEach((b) => b.addEventListener('click', () => this.#loadSample(SAMPLES[+b.dataset.sample])));
     // The file button, and dropping or pasting anywhere on the widget (an .onnx file is a model).
     acceptImages(this.shadowRoot.querySelector('.ep-frame'), $('input[type=file]'),
       (f) => (/\.onnx$/i.test(f.name) ? this.#chooseModel(f) : this.#loadFile(f)));
-    $('.dp-webcam').addEventListener('click', () => this.#startWebcam());
+    // Starts the webcam, or stops it while it runs (the button says which).
+    $('.dp-webcam').addEventListener('click', () => (this.webcamActive ? this.#stopVideo('Webcam stopped.') : this.#startWebcam()));
     const onnx = $('.dp-onnx');
     onnx.addEventListener('change', () => { const f = onnx.files?.[0]; onnx.value = ''; if (f) this.#chooseModel(f); });
-    $('.dp-builtin').addEventListener('click', () => this.#useModel('fastdepth', null));
+    const menu = $('.dp-menu');
+    menu.addEventListener('change', () => this.#selectModel(menu.value));
+    const menu2 = $('.dp-menu2');
+    const box = $('.dp-compare');
+    box.addEventListener('change', () => this.#setCompare(box.checked ? menu2.value : null));
+    menu2.addEventListener('change', () => { this.#compareKey = menu2.value; this.#setCompare(menu2.value); }); // choosing one turns it on
     $('.dp-spec').addEventListener('submit', (e) => { e.preventDefault(); this.#submitSpec(); });
     $('.dp-spec-cancel').addEventListener('click', () => { $('.dp-spec').hidden = true; this.#pendingModel = null; });
     el.querySelectorAll('[data-mode]').forEach((b) => b.addEventListener('click', () => this.#setMode(b.dataset.mode)));
@@ -157,7 +211,23 @@ export class EpDepth extends EpWidget {
 
   async start() {
     document.addEventListener('visibilitychange', this.#onVisibility);
-    await this.#loadFastDepth();
+    this.#catalog = await loadCatalog();
+    const note = this.#q('.dp-catalog-note');
+    note.hidden = !this.#catalog.note;
+    note.textContent = this.#catalog.note ?? '';
+    const models = this.#catalog.models;
+    const want = this.#entry(this.getAttribute('model')) ?? models[0];
+    this.#model = want.key;
+    this.#compareKey = (this.#entry(this.getAttribute('compare')) ?? models.find((m) => m.key !== want.key) ?? want).key;
+    this.#buildMenus();
+    // The chosen network, or the next one that loads (each failure is said).
+    const errors = [];
+    for (const m of [want, ...models.filter((x) => x !== want)]) {
+      try { this.#useModel(m.key, await this.#loadBuiltin(m), false); break; } catch (e) { errors.push(`${m.name}: ${e.message}`); }
+    }
+    if (errors.length) this.showError(`${errors.join('; ')}.${this.#modelInfo ? ` ${this.#modelInfo.name} is used instead.` : ''}`);
+    if (!this.#modelInfo) return;
+    if (this.hasAttribute('compare')) await this.#setCompare(this.#compareKey, false);
     const mode = this.getAttribute('view');
     if (['split', 'side', 'cloud'].includes(mode)) this.#setMode(mode);
     const src = this.getAttribute('src');
@@ -165,14 +235,31 @@ export class EpDepth extends EpWidget {
     else await this.#loadSample(SAMPLES[0]);
   }
 
-  async #loadFastDepth() {
-    this.setProgress('Loading FastDepth (5.8 MB)…');
+  #entry(key) { return this.#catalog.models.find((m) => m.key === key) ?? null; }
+
+  /** A shipped network, loaded once per engine (byte progress on the first load); its info. */
+  async #loadBuiltin(m) {
+    this.setProgress(`Loading ${m.name}…`);
     try {
-      const info = await this.call('loadFastDepth', {}, {
-        onProgress: (p) => this.setProgress(`Loading FastDepth… ${(p.loaded / 1e6).toFixed(1)}${p.total ? ` / ${(p.total / 1e6).toFixed(1)}` : ''} MB`),
+      const info = await this.call('loadBuiltin', { key: m.key, file: m.file, name: m.name }, {
+        onProgress: (p) => this.setProgress(`Loading ${m.name}… ${mb(p.loaded)}${p.total ? ` / ${mb(p.total)}` : ''} MB`),
       });
-      if (this.#model === 'fastdepth') this.#modelInfo = info;
+      this.#infos.set(m.key, info);
+      return info;
     } finally { this.setProgress(null); }
+  }
+
+  /** Makes sure model `key` is loaded in the (possibly new) engine; its info. */
+  async #ensure(key) {
+    if (this.#user && key === this.#user.key) {
+      const { name, bytes, spec } = this.#user;
+      this.#user.info = await this.call('loadModel', { key, name, bytes: bytes.slice(0), spec });
+      this.#infos.set(key, this.#user.info);
+      return this.#user.info;
+    }
+    const m = this.#entry(key);
+    if (!m) throw new Error(`no model “${key}”`);
+    return this.#loadBuiltin(m);
   }
 
   closeSession() {
@@ -180,25 +267,32 @@ export class EpDepth extends EpWidget {
     document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#cloud?.destroy();
     this.#cloud = null;
-    if (this.#model !== 'fastdepth') this.call('unload', { key: this.#model }).catch(() => {});
+    if (this.#user) this.call('unload', { key: this.#user.key }).catch(() => {});
   }
 
   async reopen() {
     // The engine may be new (after a crash) or the element was re-attached: reload models.
     document.addEventListener('visibilitychange', this.#onVisibility);
-    const user = this.#model !== 'fastdepth' ? this.#userSpec : null;
-    await this.#loadFastDepth();
-    if (user) {
-      try { await this.call('loadModel', { key: this.#model, ...user }); } catch (_) { this.#useModel('fastdepth', null); }
+    try { this.#useModel(this.#model, await this.#ensure(this.#model), false); } catch (_) {
+      const m = this.#catalog.models[0];
+      this.#useModel(m.key, await this.#loadBuiltin(m), false);
+    }
+    if (this.#compare) {
+      try { await this.#ensure(this.#compare); } catch (_) { this.#setCompare(null, false); }
     }
     if (this.#frame) await this.#runFrame(this.#frame);
   }
 
-  backendChanged() { if (this.#frame && !this.#video) this.#runFrame(this.#frame); }
+  backendChanged() {
+    this.#liveMs.clear(); // timings of the other path
+    this.#labelMenus();
+    if (this.#frame && !this.#video) this.#runFrame(this.#frame);
+  }
 
   badge(s) {
     const b = super.badge(s);
     const info = this.#modelInfo;
+    const info2 = this.#compare ? this.#infos.get(this.#compare) : null;
     if (info?.executor === 'tract') {
       return { ...b, path: 'cpu', text: 'CPU · tract (WASM)', title: `This model runs on tract in WebAssembly: ${info.reason}` };
     }
@@ -206,10 +300,12 @@ export class EpDepth extends EpWidget {
       const gpu = this.#depth.path === 'gpu';
       return { ...b, path: this.#depth.path, text: gpu ? b.text : 'CPU · tract (WASM)', title: this.#depth.fallback ? `The GPU failed, the CPU took over: ${this.#depth.fallback}` : b.title };
     }
+    if (info2?.executor === 'tract' && b.path === 'gpu') return { ...b, title: `${b.title}; ${info2.name} (compared) runs on tract in WebAssembly: ${info2.reason}` };
     return b;
   }
 
-  /** The last result (tests and host pages): {width, height, min, max, output, path, ms, model, frames, skipped}. */
+  /** The last result (tests and host pages): {width, height, min, max, output, path, ms, model,
+   *  key, frames, skipped, compare: {key, model, min, max, output, path, ms} | null}. */
   get result() { return this.#last; }
 
   // ---- sources ----
@@ -272,7 +368,6 @@ export class EpDepth extends EpWidget {
     this.#q('.dp-video').hidden = false;
     this.#q('.dp-scrub').hidden = this.#q('.dp-time').hidden = !!stream;
     this.#q('.dp-webcam').textContent = stream ? 'Stop webcam' : 'Webcam';
-    if (stream) this.#q('.dp-webcam').onclick = () => this.#stopVideo('Webcam stopped.'); // replaced on stop
     const ready = new Promise((resolve, reject) => {
       v.addEventListener('loadeddata', resolve, { once: true });
       v.addEventListener('error', () => reject(new Error(v.error?.message || 'unreadable or unsupported video')), { once: true });
@@ -319,7 +414,6 @@ export class EpDepth extends EpWidget {
     this.#q('.dp-video').hidden = true;
     const cam = this.#q('.dp-webcam');
     cam.textContent = 'Webcam';
-    cam.onclick = null;
     if (message) this.#notice(message);
   }
 
@@ -350,12 +444,89 @@ export class EpDepth extends EpWidget {
 
   // ---- models ----
 
-  #userSpec = null;
+  /** Fills both menus: the shipped networks (labels from models.json and this page's timings),
+   *  then the visitor's model if one is loaded. */
+  #buildMenus() {
+    const option = (key, text, title) => { const o = document.createElement('option'); o.value = key; o.textContent = text; o.title = title; return o; };
+    for (const sel of [this.#q('.dp-menu'), this.#q('.dp-menu2')]) {
+      const opts = this.#catalog.models.map((m) => option(m.key, '', modelTitle(m, this.#catalog.json)));
+      if (this.#user) opts.push(option(this.#user.key, '', `Your model: ${this.#user.name}`));
+      sel.replaceChildren(...opts);
+    }
+    this.#labelMenus();
+    this.#q('.dp-menu').value = this.#model;
+    this.#q('.dp-menu2').value = this.#compareKey;
+    // Comparing needs two networks (FastDepth alone, until the visitor brings one).
+    this.#q('.dp-compare-row').hidden = this.#q('.dp-menu').options.length < 2;
+    const held = heldoutName(this.#catalog.json);
+    this.#q('.dp-menu-hint').textContent = this.#catalog.json
+      ? `AbsRel: mean relative depth error on ${held ? `the held-out ${held}` : 'held-out frames'} (lower is better), after median scaling / as metres; fps: the native CLI on one CPU thread; ms/frame: measured in this page on its path.`
+      : 'ms/frame: measured in this page on its path.';
+  }
+
+  /** Option texts, with the ms per frame measured here (only rewritten when they change). */
+  #labelMenus() {
+    for (const sel of [this.#q('.dp-menu'), this.#q('.dp-menu2')]) {
+      for (const o of sel.options) {
+        const ms = this.#liveMs.get(o.value) ?? null;
+        const m = this.#entry(o.value);
+        const text = m ? modelLabel(m, ms) : modelLabel({ name: `${this.#user?.name} (your model)` }, ms);
+        if (o.textContent !== text) o.textContent = text;
+      }
+    }
+  }
+
+  /** The visitor chose `key` in the menu: load it (a shipped network is fetched once). */
+  async #selectModel(key) {
+    this.clearError();
+    const token = ++this.#choice;
+    let info;
+    try { info = await this.#ensure(key); } catch (e) {
+      if (token !== this.#choice) return;
+      this.#q('.dp-menu').value = this.#model;
+      this.showError(`${this.#entry(key)?.name ?? key}: ${e.message}. ${this.#modelInfo?.name ?? 'The previous model'} stays in use.`);
+      return;
+    }
+    if (token === this.#choice) this.#useModel(key, info);
+  }
+
+  /** Compare with model `key` (null: stop comparing). */
+  async #setCompare(key, refresh = true) {
+    const token = ++this.#compareChoice;
+    const box = this.#q('.dp-compare');
+    if (!key) {
+      box.checked = false;
+      this.#compare = null;
+      this.#depth2 = null;
+      this.#captions = null;
+      this.refreshBadge();
+      this.#paintDepth();
+      return;
+    }
+    box.checked = true;
+    let info;
+    try { info = await this.#ensure(key); } catch (e) {
+      if (token !== this.#compareChoice) return;
+      this.showError(`${this.#entry(key)?.name ?? key}: ${e.message}. Compare mode is off.`);
+      this.#setCompare(null);
+      return;
+    }
+    if (token !== this.#compareChoice || !box.checked) return;
+    const was = this.#compare;
+    this.#compare = key;
+    this.#compareKey = key;
+    this.#q('.dp-menu2').value = key;
+    this.#infos.set(key, info);
+    if (!was && this.#mode !== 'side') this.#setMode('side');
+    this.refreshBadge();
+    if (refresh) this.#refresh();
+  }
 
   async #chooseModel(file) {
     this.clearError();
+    const current = this.#modelInfo?.name || 'FastDepth';
     if (file.size === 0) { this.showError(`“${file.name}” is empty (0 bytes).`); return; }
-    if (file.size > MAX_MODEL_MB * 1e6) { this.showError(`“${file.name}” is ${(file.size / 1e6).toFixed(0)} MB; models up to ${MAX_MODEL_MB} MB load here. FastDepth stays in use.`); return; }
+    if (file.size > MAX_MODEL_MB * 1e6) { this.showError(`“${file.name}” is ${(file.size / 1e6).toFixed(0)} MB; models up to ${MAX_MODEL_MB} MB load here. ${current} stays in use.`); return; }
     const bytes = await file.arrayBuffer();
     this.#pendingModel = { name: file.name, bytes };
     // Guess: declared size, FastDepth-style pixels and metric output unless the name says
@@ -385,10 +556,19 @@ export class EpDepth extends EpWidget {
       const info = await this.call('loadModel', { key, name: p.name, bytes: p.bytes.slice(0), spec });
       form.hidden = true;
       this.#pendingModel = null;
-      this.#userSpec = { name: p.name, bytes: p.bytes, spec };
-      const old = this.#model;
+      // One model of the visitor's at a time: the new one takes the old one's place everywhere.
+      const old = this.#user;
+      this.#user = { key, name: p.name, bytes: p.bytes, spec, info };
+      if (old) {
+        if (this.#compare === old.key) this.#compare = key;
+        if (this.#compareKey === old.key) this.#compareKey = key;
+        this.call('unload', { key: old.key }).catch(() => {});
+        this.#infos.delete(old.key);
+      }
+      this.#liveMs.delete(old?.key);
+      this.#model = key;
+      this.#buildMenus();
       this.#useModel(key, info);
-      if (old !== 'fastdepth') this.call('unload', { key: old }).catch(() => {});
       f.width.value = info.width; f.height.value = info.height;
     } catch (e) {
       form.hidden = false;
@@ -398,16 +578,16 @@ export class EpDepth extends EpWidget {
     } finally { this.setProgress(null); }
   }
 
-  #useModel(key, info) {
+  /** Model `key` (loaded, `info`) is now the one in use. */
+  #useModel(key, info, refresh = true) {
     this.#model = key;
-    if (key === 'fastdepth') { this.#userSpec = null; this.#loadFastDepth().then(() => this.#refresh()); }
-    else { this.#modelInfo = info; this.#refresh(); }
-    const name = this.#q('.dp-model-name');
-    name.textContent = key === 'fastdepth'
-      ? 'FastDepth (NYU Depth v2, metres)'
-      : `${info.name} · ${info.width}×${info.height} · ${info.output === 'metric' ? 'metres' : 'relative inverse depth'} · ${info.executor === 'wgsl' ? 'our WGSL executor' : `tract (${info.reason})`}`;
-    this.#q('.dp-builtin').hidden = key === 'fastdepth';
+    this.#modelInfo = info;
+    this.#infos.set(key, info);
+    this.#q('.dp-menu').value = key;
+    const about = this.#entry(key)?.about;
+    this.#q('.dp-model-name').textContent = `${info.name}${about ? ` — ${about}` : ''} · ${info.width}×${info.height} input · ${info.output === 'metric' ? 'metres' : 'relative inverse depth'} · ${info.executor === 'wgsl' ? 'our WGSL executor' : `tract (${info.reason})`}`;
     this.refreshBadge();
+    if (refresh) this.#refresh();
   }
 
   /** Redo the current frame with the model now in use (a playing video does it anyway). */
@@ -421,14 +601,34 @@ export class EpDepth extends EpWidget {
     const sizeChanged = !this.#frame || this.#frame.width !== frame.width || this.#frame.height !== frame.height;
     this.#frame = frame;
     if (sizeChanged) this.#view.setImageSize(frame.width, frame.height);
-    if (!this.#video) this.setProgress(`Estimating depth of ${frame.width}×${frame.height}…`);
+    const key = this.#model;
+    const key2 = this.#compare;
+    const info = this.#modelInfo;
+    if (!this.#video) this.setProgress(`Estimating depth of ${frame.width}×${frame.height}${key2 ? ' with two networks' : ''}…`);
     const t0 = performance.now();
     try {
       // A copy goes to the engine; the frame keeps its pixels for the point cloud and PLY.
-      const rgba = new Uint8Array(frame.rgba);
-      const out = await this.call('predict', { key: this.#model, rgba, width: frame.width, height: frame.height }, { transfer: [rgba.buffer], key: `depth-${this.#id}` });
+      const predict = (k, tag) => {
+        const rgba = new Uint8Array(frame.rgba);
+        return this.call('predict', { key: k, rgba, width: frame.width, height: frame.height }, { transfer: [rgba.buffer], key: `depth-${this.#id}${tag}` });
+      };
+      const out = await predict(key, '');
       if (seq !== this.#seq) return;
+      // The second network after the first (one at a time: each one's time is its own).
+      let out2 = null;
+      if (key2) {
+        try { out2 = await predict(key2, '-compare'); } catch (e) {
+          if (e instanceof Superseded || seq !== this.#seq) return;
+          this.showError(`${this.#infos.get(key2)?.name ?? key2}: ${e.message}. Compare mode is off.`);
+          this.#setCompare(null);
+        }
+        if (seq !== this.#seq) return;
+      }
       this.#depth = out;
+      this.#depth2 = out2 && this.#compare === key2 ? out2 : null;
+      this.#liveMs.set(key, out.ms);
+      if (out2) this.#liveMs.set(key2, out2.ms);
+      this.#labelMenus();
       const t = performance.now();
       const st = this.#stats;
       st.frames++;
@@ -437,9 +637,11 @@ export class EpDepth extends EpWidget {
       await this.#paintDepth();
       this.refreshBadge();
       this.#showStats(out, t - t0);
+      const info2 = this.#depth2 ? this.#infos.get(key2) : null;
       this.#last = {
         width: out.width, height: out.height, min: out.min, max: out.max, output: out.output, path: out.path, fallback: out.fallback,
-        ms: out.ms, model: this.#modelInfo?.name, frames: st.frames, skipped: st.skipped, time: frame.time ?? null, fps: this.#fps(),
+        ms: out.ms, model: info?.name, key, frames: st.frames, skipped: st.skipped, time: frame.time ?? null, fps: this.#fps(),
+        compare: this.#depth2 ? { key: key2, model: info2?.name, min: out2.min, max: out2.max, output: out2.output, path: out2.path, ms: out2.ms } : null,
       };
       this.#q('.dp-png').disabled = this.#q('.dp-ply').disabled = false;
       this.dispatchEvent(new CustomEvent('result', { detail: this.#last }));
@@ -463,14 +665,10 @@ export class EpDepth extends EpWidget {
     return this.#luts.get(name);
   }
 
-  /** Colours the last depth map (same rule as `edgeplay depth --colormap`). */
-  async #paintDepth() {
-    const d = this.#depth;
-    if (!d) return;
-    const lut = await this.#lut(this.#map);
+  /** RGBA of depth map `d` coloured over [lo, hi] (same rule as `edgeplay depth --colormap`). */
+  #colour(d, lut, lo, hi) {
     const metric = d.output === 'metric';
     const px = new Uint8ClampedArray(d.width * d.height * 4);
-    const { min: lo, max: hi } = d;
     for (let i = 0, n = d.width * d.height; i < n; i++) {
       const v = d.depth[i];
       const o = i * 4;
@@ -480,22 +678,71 @@ export class EpDepth extends EpWidget {
       }
       px[o + 3] = 255;
     }
+    return px;
+  }
+
+  /** Colours the last depth map(s): alone, the picture and its depth over the map's own range;
+   *  comparing, both maps over their joint range (one legend) when both are of one kind. */
+  async #paintDepth() {
+    const d = this.#depth;
+    if (!d) return;
+    const lut = await this.#lut(this.#map);
+    const d2 = this.#compare ? this.#depth2 : null;
+    const metric = d.output === 'metric';
+    const joint = !!d2 && d2.output === d.output;
+    const lo = joint ? Math.min(d.min, d2.min) : d.min;
+    const hi = joint ? Math.max(d.max, d2.max) : d.max;
+    const px = this.#colour(d, lut, lo, hi);
     this.#depthPixels = px;
     this.#depthBitmap?.close?.();
     this.#depthBitmap = await createImageBitmap(new ImageData(px, d.width, d.height));
     const unit = metric ? 'm' : '';
-    this.#view.setSides({
-      left: { bitmap: this.#frame.bitmap, label: this.#frame.label },
-      right: { bitmap: this.#depthBitmap, label: `depth · ${this.#modelInfo?.name ?? ''}` },
-    });
+    const stage = this.#q('.dp-stage');
+    if (d2) {
+      const px2 = this.#colour(d2, lut, joint ? lo : d2.min, joint ? hi : d2.max);
+      this.#depthBitmap2?.close?.();
+      this.#depthBitmap2 = await createImageBitmap(new ImageData(px2, d2.width, d2.height));
+      const name2 = this.#infos.get(this.#compare)?.name ?? '';
+      this.#captions = [`${this.#modelInfo?.name ?? ''} · ${d.ms.toFixed(0)} ms`, `${name2} · ${d2.ms.toFixed(0)} ms${joint ? '' : ' · own scale'}`];
+      this.#view.setSides({ left: { bitmap: this.#depthBitmap, label: this.#captions[0] }, right: { bitmap: this.#depthBitmap2, label: this.#captions[1] } });
+      stage.setAttribute('aria-label', `Depth by ${this.#captions[0]} (left) and ${this.#captions[1]} (right); drag the divider, scroll to zoom; drop or paste a picture or clip here`);
+      this.#inset(this.#frame.bitmap);
+    } else {
+      this.#inset(null);
+      this.#captions = null;
+      this.#view.setSides({
+        left: { bitmap: this.#frame.bitmap, label: this.#frame.label },
+        right: { bitmap: this.#depthBitmap, label: `depth · ${this.#modelInfo?.name ?? ''}` },
+      });
+      stage.setAttribute('aria-label', 'Picture and depth; drag the divider, scroll to zoom; drop or paste a picture or clip here');
+    }
     this.#legend(lut, lo, hi, metric, unit);
     if (this.#mode === 'cloud') this.#updateCloud();
+  }
+
+  /** Comparing, the picture itself in a corner of the stage (null: hidden). */
+  #inset(bitmap) {
+    const c = this.#q('.dp-inset');
+    c.hidden = !bitmap;
+    if (!bitmap) return;
+    const s = Math.min(1, 160 / bitmap.width, 120 / bitmap.height);
+    const w = Math.max(1, Math.round(bitmap.width * s));
+    const h = Math.max(1, Math.round(bitmap.height * s));
+    if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+    c.getContext('2d').drawImage(bitmap, 0, 0, w, h);
   }
 
   #depthPixels = null;
 
   /** The colours of the last depth picture, RGBA (tests compare it with the CLI's). */
   get depthPixels() { return this.#depthPixels; }
+
+  /** The last depth maps {depth, width, height, min, max, output, path, ms}: the menu model's,
+   *  and the compared one's or null (tests). */
+  get depthMaps() { return [this.#depth, this.#depth2]; }
+
+  /** The two maps' captions while comparing (name · ms in the page), else null. */
+  get captions() { return this.#captions ? [...this.#captions] : null; }
 
   #legend(lut, lo, hi, metric) {
     const bar = this.#q('.dp-bar');
@@ -514,29 +761,41 @@ export class EpDepth extends EpWidget {
   }
 
   #probe(e) {
-    const d = this.#depth;
-    if (!d) return;
+    const d0 = this.#depth;
+    if (!d0) return;
     const at = this.#view.imageAt(e.clientX, e.clientY);
     const out = this.#q('.dp-probe');
     if (!at) { out.textContent = 'Point at the picture to read the depth.'; return; }
+    // Comparing, each side is its own network's map.
+    const second = this.#depth2 && this.#compare && at.side === 'right';
+    const d = second ? this.#depth2 : d0;
     const v = d.depth[at.y * d.width + at.x];
-    out.textContent = `(${at.x}, ${at.y}): ${d.output === 'metric' ? `${v.toFixed(2)} m` : `${v.toPrecision(3)} (relative inverse depth)`}`;
+    const who = this.#depth2 && this.#compare ? ` (${second ? this.#infos.get(this.#compare)?.name : this.#modelInfo?.name})` : '';
+    out.textContent = `(${at.x}, ${at.y}): ${d.output === 'metric' ? `${v.toFixed(2)} m` : `${v.toPrecision(3)} (relative inverse depth)`}${who}`;
   }
 
   #showStats(out, wallMs) {
     const info = this.#modelInfo;
+    const range = (o) => (o.output === 'metric' ? `${o.min.toFixed(2)} – ${o.max.toFixed(2)} m` : `${o.min.toPrecision(3)} – ${o.max.toPrecision(3)} (relative)`);
+    const path = (o) => (o.path === 'gpu' ? 'WebGPU' : 'CPU, tract');
     const rows = [
       ['Model', info ? `${info.name} · ${info.width}×${info.height} input` : '—'],
       ['Frame', `${out.width}×${out.height}`],
-      ['Depth range', out.output === 'metric' ? `${out.min.toFixed(2)} – ${out.max.toFixed(2)} m` : `${out.min.toPrecision(3)} – ${out.max.toPrecision(3)} (relative)`],
-      ['Time', `${out.ms.toFixed(0)} ms in the engine (${out.path === 'gpu' ? 'WebGPU' : 'CPU, tract'}), ${wallMs.toFixed(0)} ms in all`],
+      ['Depth range', range(out)],
+      ['Time', `${out.ms.toFixed(0)} ms in the engine (${path(out)}), ${wallMs.toFixed(0)} ms in all`],
     ];
+    const d2 = this.#depth2;
+    if (d2) {
+      const info2 = this.#infos.get(this.#compare);
+      rows.push(['Compared with', `${info2?.name ?? ''} · ${range(d2)} · ${d2.ms.toFixed(0)} ms in the engine (${path(d2)})`]);
+    }
     if (this.#video) {
       const fps = this.#fps();
-      rows.push(['Video', `${fps ? `${fps.toFixed(1)} depth frames/s` : '…'} · ${this.#stats.frames} done, ${this.#stats.skipped} skipped while busy`]);
-      this.#q('.dp-fps').textContent = `${fps ? fps.toFixed(1) : '–'} fps · ${out.ms.toFixed(0)} ms/frame`;
+      rows.push(['Video', `${fps ? `${fps.toFixed(1)} depth frames/s` : '…'}${d2 ? ' (both networks)' : ''} · ${this.#stats.frames} done, ${this.#stats.skipped} skipped while busy`]);
+      this.#q('.dp-fps').textContent = `${fps ? fps.toFixed(1) : '–'} fps · ${(out.ms + (d2?.ms ?? 0)).toFixed(0)} ms/frame`;
     }
     if (out.fallback) rows.push(['Note', out.fallback]);
+    if (d2?.fallback) rows.push(['Note', d2.fallback]);
     const dl = this.#q('.dp-stats');
     dl.replaceChildren(...rows.flatMap(([k, v]) => { const dt = document.createElement('dt'); dt.textContent = k; const dd = document.createElement('dd'); dd.textContent = v; return [dt, dd]; }));
   }
@@ -598,7 +857,7 @@ export class EpDepth extends EpWidget {
   }
 
   #notice(text) {
-    const n = this.#q('.ep-notice');
+    const n = this.#q('.dp-notice');
     n.hidden = !text;
     n.textContent = text || '';
   }

@@ -1,22 +1,31 @@
 // Engine-side half of <ep-depth>: loads depth networks into the depth module (the shipped
-// FastDepth, fetched from this origin, or bytes the visitor dropped) and runs them on frames.
-// Depth maps travel back as transferred Float32Arrays.
+// ones listed in models.json, fetched from this origin, or bytes the visitor dropped) and runs
+// them on frames. Depth maps travel back as transferred Float32Arrays.
 
 import { fetchBytes } from '../shell/fetch-bytes.js';
+import { FASTDEPTH } from './meta.js';
 
-const FASTDEPTH = new URL('../models/fastdepth/fastdepth.onnx', import.meta.url);
-let fastdepth = null; // Promise of the model info
+const builtins = new Map(); // key -> Promise of the model info
 
-/** The built-in model, fetched once per engine with byte progress. */
-export async function loadFastDepth(wasm, _args, progress) {
-  if (!fastdepth) {
-    fastdepth = (async () => {
-      const bytes = await fetchBytes(FASTDEPTH, 'FastDepth', (loaded, total) => progress({ loaded, total }));
-      return wasm.depth_load('fastdepth', 'FastDepth', bytes, undefined);
+/** A shipped network (`file` relative to www/models/, as in models.json), fetched once per
+ *  engine with byte progress and kept under `key`; FastDepth's input handling (the size from
+ *  the graph, pixels in [0, 1], metric output). */
+export async function loadBuiltin(wasm, { key, file, name }, progress = () => {}) {
+  if (typeof file !== 'string' || !/\.onnx$/.test(file) || /^[a-z]+:|^\/|(^|\/)\.\.(\/|$)/i.test(file)) throw new Error(`${name}: not a shipped model file (${file})`);
+  if (!builtins.has(key)) {
+    const p = (async () => {
+      const bytes = await fetchBytes(new URL(`../models/${file}`, import.meta.url), name, (loaded, total) => progress({ loaded, total }));
+      return wasm.depth_load(key, name, bytes, undefined);
     })();
-    fastdepth.catch(() => { fastdepth = null; });
+    builtins.set(key, p);
+    p.catch(() => { if (builtins.get(key) === p) builtins.delete(key); });
   }
-  return { result: await fastdepth };
+  return { result: await builtins.get(key) };
+}
+
+/** FastDepth, as loadBuiltin does it (tests and scripts/bench-depth.mjs call this). */
+export async function loadFastDepth(wasm, _args, progress) {
+  return loadBuiltin(wasm, FASTDEPTH, progress);
 }
 
 /** A network the visitor brings: `spec` = {width, height, mean, std, relative} (optional). */
@@ -26,6 +35,7 @@ export async function loadModel(wasm, { key, name, bytes, spec }) {
 
 export async function unload(wasm, { key }) {
   wasm.depth_unload(key);
+  builtins.delete(key);
   return { result: true };
 }
 

@@ -242,3 +242,36 @@ fn fastdepth_reproduces_the_authors_output() {
         assert!(e <= 1e-6, "opset 7 vs opset 13: rel err {e}");
     }
 }
+
+/// The depth networks trained here (models/depth/*.onnx: self-supervised, X-Distill, the
+/// searched student) run on every executor: CPU interpreter = tract within 1e-5 and WGSL =
+/// tract within 1e-3 (relative), with a plausible indoor depth on the NYU frame, and each is
+/// its own network (not FastDepth's output).
+#[test]
+fn shipped_depth_networks_agree_on_every_executor() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/depth");
+    let (x, fastdepth_pred) = nyu_reference();
+    let gpu = device();
+    let mut seen = 0;
+    for name in ["selfsup", "xdistill", "student"] {
+        let bytes = std::fs::read(format!("{dir}/{name}.onnx")).unwrap_or_else(|e| panic!("models/depth/{name}.onnx: {e}"));
+        let g = Graph::from_onnx(&bytes).unwrap();
+        assert_eq!(g.input_hw, Some((224, 224)), "{name}");
+        let want = TractModel::from_onnx(&bytes, 3).unwrap().run(&x).unwrap();
+        let got = cpu::run(&g, &x).unwrap();
+        assert_eq!(got.shape(), [1, 224, 224], "{name}");
+        let e = got.rel_max_err(&want);
+        assert!(e <= 1e-5, "{name}: CPU interpreter vs tract: rel err {e}");
+        if let Some(gpu) = &gpu {
+            let (g_out, _) = pollster::block_on(GpuGraph::new(gpu, &g).run(&x)).unwrap();
+            let e = g_out.rel_max_err(&want);
+            assert!(e <= 1e-3, "{name}: WGSL vs tract: rel err {e}");
+        }
+        let mean = got.data.iter().sum::<f32>() / got.data.len() as f32;
+        assert!((0.5..10.0).contains(&mean), "{name}: mean depth {mean} m on an indoor frame");
+        let diff = max_abs(&got.data, &fastdepth_pred);
+        assert!(diff > 0.05, "{name} predicts what FastDepth does (max diff {diff} m)");
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+}
