@@ -87,3 +87,28 @@ fn picture_to_png16_and_ply_on_both_paths() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn frames_and_bench() {
+    // --frames keeps only the pairs numbered in the range: the shipped NYU pair has no number.
+    let err = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_edgeplay")).current_dir(ROOT).args(args).output().unwrap();
+        assert!(!out.status.success(), "edgeplay {args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = err(&["--backend", "cpu", "depth", "--eval", "models/fastdepth/reference", "--frames", "0..10"]);
+    assert!(e.contains("numbered 0..10"), "{e}");
+    assert!(err(&["--backend", "cpu", "depth", "--eval", "models/fastdepth/reference", "--frames", "9..2"]).contains("empty"));
+    assert!(err(&["--backend", "cpu", "depth", "--frames", "1..2"]).contains("--eval"));
+    assert!(err(&["--backend", "cpu", "depth", "--bench", "0"]).contains("1..1000"));
+    // Bench: every number present and sane; the student has fewer MACs than FastDepth.
+    let b = edgeplay(&["--backend", "cpu", "depth", "--bench", "2", "--json"]);
+    assert_eq!((b["width"].as_u64(), b["height"].as_u64(), b["runs"].as_u64()), (Some(640), Some(480), Some(2)));
+    let (frame, net) = (b["frame_ms"].as_f64().unwrap(), b["net_ms"].as_f64().unwrap());
+    assert!(frame > 0.0 && net > 0.0 && b["fps"].as_f64().unwrap() > 0.0, "{b}");
+    let fastdepth_macs = b["macs"].as_u64().unwrap();
+    assert!((360_000_000..370_000_000).contains(&fastdepth_macs), "FastDepth ≈ 0.37 GMAC: {fastdepth_macs}");
+    let s = edgeplay(&["--backend", "cpu", "--model", "models/depth/student.onnx", "depth", "--bench", "1", "--json"]);
+    let student_macs = s["macs"].as_u64().unwrap();
+    assert!(student_macs * 2 <= fastdepth_macs + 1_000_000, "the student has ≤ 50 % of FastDepth's MACs: {student_macs}");
+}
