@@ -20,6 +20,8 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DATA = os.environ.get("EDGEPLAY_DATASETS") or os.path.join(ROOT, "..", "shared", "datasets")
 KITCHEN = os.path.join(DATA, "depth", "7scenes-kitchen")
 SEG_TEACHER = os.path.join(ROOT, "..", "shared", "models", "deeplabv3-mnv2-voc", "deeplabv3_257_mv.onnx")
+VOC = ["background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "dining table",
+       "dog", "horse", "motorbike", "person", "potted plant", "sheep", "sofa", "train", "tv/monitor"]
 PHOTOS = [os.path.join(DATA, d) for d in ("photos-train", "photos-train-extra")]
 
 

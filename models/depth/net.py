@@ -14,7 +14,6 @@ Edgeplay's executor (`crates/nn`) runs on WGSL and on the CPU.
 from dataclasses import dataclass, field, asdict
 import json
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -18,7 +18,6 @@ ckpt/RUN/log.jsonl; the published numbers come from `edgeplay depth --eval`.
 """
 import argparse
 import json
-import math
 import os
 import random
 import sys
@@ -235,6 +234,10 @@ def main():
     if seg is not None:
         data.need(a.seg_teacher, "segmentation teacher")
         probs = data.teacher_probs(pics if a.mode == "student" else video.frames, a.seg_teacher, a.size // 4, os.path.join(a.ckpt_root, "cache"))
+        share = probs.float().argmax(1).flatten().bincount(minlength=probs.shape[1]).float()
+        share = share / share.sum()
+        top = sorted(range(len(share)), key=lambda c: -share[c])[:3]
+        print("teacher's classes (argmax share): " + ", ".join(f"{data.VOC[c]} {100 * share[c]:.1f} %" for c in top), flush=True)
 
     run_dir = os.path.join(a.ckpt_root, a.run)
     os.makedirs(run_dir, exist_ok=True)
