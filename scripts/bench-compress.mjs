@@ -73,7 +73,7 @@ const rows = await page.evaluate(async ({ sweep, skipGpu }) => {
   const budgets = Array.from({ length: sweep }, (_, i) => Math.round((Math.exp(Math.log(0.05) + (i / (sweep - 1)) * Math.log(30)) * px) / 8));
   await rt.engine('neural').call('compress', 'loadModel', {});
   const out = [];
-  for (const backend of skipGpu ? ['cpu'] : ['cpu', 'auto']) {
+  for (const backend of skipGpu ? ['cpu'] : ['cpu', 'gpu']) {
     await rt.setBackend(backend);
     const st = await rt.engine('imaging').getStatus();
     const session = `bench-${backend}`;

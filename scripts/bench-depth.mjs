@@ -9,7 +9,7 @@
 //
 // `--models`: every network of the widget's menu (www/models/depth/models.json) instead, on both
 // paths in one page — tract in wasm (CPU) and our WGSL executor on WebGPU — through the same
-// engine call, on a picture of `--frame WxH` (default 224x224; 640x480 is what models.json's
+// engine call (the GPU forced: under 'auto' the engine would pick the faster path), on a picture of `--frame WxH` (default 224x224; 640x480 is what models.json's
 // native figures use, resizes included); median of `--reps` after one warm-up per network and
 // path (rounds interleaved over the networks), ms per frame and frames/s, next to the native
 // CLI's frames/s from models.json.
@@ -45,7 +45,7 @@ if (models) {
       await e.call('depth', 'loadBuiltin', { key: m.key, file: m.file, name: m.name });
       rows.push({ key: m.key, name: m.name, native_fps: m.native_fps });
     }
-    for (const backend of ['cpu', 'auto']) {
+    for (const backend of ['cpu', 'gpu']) {
       await rt.setBackend(backend);
       const run = (row) => e.call('depth', 'predict', { key: row.key, rgba: rgba.slice(), width: fw, height: fh });
       for (const row of rows) row[backend] = { path: (await run(row)).path, t: [] }; // warm-up
@@ -57,7 +57,7 @@ if (models) {
   }, { reps, fw, fh });
   const ms = (x) => (x ? median(x.t).toFixed(0) : '—');
   const fps = (x) => (x ? (1000 / median(x.t)).toFixed(1) : '—');
-  const gpu = (row) => (row.auto.path === 'gpu' ? row.auto : null);
+  const gpu = (row) => (row.gpu?.path === 'gpu' ? row.gpu : null);
   console.log(`Depth networks of models.json, ${fw}×${fh} frame, Chromium ${browser.version()}, WebGPU adapter: ${r.adapter ?? 'none'}; median of ${reps} interleaved rounds after one warm-up, through the widget's engine call (incl. both resizes, copy in and readback)\n`);
   console.log('| network | CPU (tract in wasm) ms | CPU frames/s | WebGPU (our WGSL) ms | WebGPU frames/s | native CLI frames/s (models.json) |');
   console.log('|---|---:|---:|---:|---:|---:|');
@@ -104,7 +104,7 @@ const ours = await page.evaluate(async (reps) => {
   await e.call('depth', 'loadFastDepth', {});
   const rgba = new Uint8Array(224 * 224 * 4).map((_, i) => (i * 2654435761) % 251);
   const out = { adapter: status.adapter };
-  for (const backend of ['cpu', 'auto']) {
+  for (const backend of ['cpu', 'gpu']) {
     await rt.setBackend(backend);
     const run = async () => { const r = await e.call('depth', 'predict', { key: 'fastdepth', rgba: rgba.slice(), width: 224, height: 224 }); return r; };
     const first = await run();
@@ -122,7 +122,7 @@ console.log('| path | ours | onnxruntime-web 1.30 | ours / onnxruntime-web |');
 console.log('|---|---:|---:|---:|');
 const ratio = (a, b) => (Array.isArray(a) && Array.isArray(b) ? (median(a) / median(b)).toFixed(2) : '—');
 console.log(`| CPU: tract in wasm vs ORT wasm (1 thread) | ${f(ours.cpu.t)} | ${f(ortTimes.wasm)} | ${ratio(ours.cpu.t, ortTimes.wasm)} |`);
-const gpuOurs = ours.auto.path === 'gpu' ? ours.auto.t : null;
+const gpuOurs = ours.gpu?.path === 'gpu' ? ours.gpu.t : null;
 console.log(`| WebGPU: our WGSL vs ORT WebGPU | ${f(gpuOurs)} | ${f(ortTimes.webgpu)} | ${ratio(gpuOurs, ortTimes.webgpu)} |`);
 for (const [k, v] of Object.entries(ortTimes)) if (!Array.isArray(v)) console.log(`\nonnxruntime-web ${k}: ${v}`);
 await browser.close();

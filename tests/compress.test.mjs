@@ -50,6 +50,10 @@ for (const mode of MODES) {
       srv = await serve(path.join(ROOT, 'dist'));
       browser = await launch(mode);
       ({ page, errors, requests } = await newPage(browser));
+      // Under 'auto' the page measures both paths and keeps the faster (the CPU, on SwiftShader);
+      // force the GPU here so the WGSL kernels are what this mode tests. The measured choice
+      // has its own test below.
+      if (mode === 'webgpu') await page.addInitScript(() => { globalThis.EDGEPLAY_BACKEND = 'gpu'; });
       await page.goto(`${srv.url}/compress-test.html`);
     });
     after(async () => { await browser?.close(); await srv?.close(); });

@@ -77,6 +77,10 @@ for (const mode of MODES) {
       srv = await serve(path.join(ROOT, 'dist'));
       browser = await launch(mode);
       ({ page, errors, requests } = await newPage(browser));
+      // Under 'auto' the page measures both paths and keeps the faster (the CPU, on SwiftShader);
+      // force the GPU here so the WGSL kernels are what this mode tests. The measured choice
+      // has its own test below.
+      if (mode === 'webgpu') await page.addInitScript(() => { globalThis.EDGEPLAY_BACKEND = 'gpu'; });
       await page.goto(`${srv.url}/depth-test.html`);
     });
     after(async () => { await browser?.close(); await srv?.close(); });
@@ -424,3 +428,40 @@ for (const mode of MODES) {
     });
   });
 }
+
+// Under the automatic backend the engine measures both paths on the first frames and keeps the
+// faster one; every frame says which path ran and why.
+describe('depth: GPU or CPU chosen from measured timings (webgpu, auto)', () => {
+  let srv, browser, page, errors;
+  before(async () => {
+    srv = await serve(path.join(ROOT, 'dist'));
+    browser = await launch('webgpu');
+    ({ page, errors } = await newPage(browser));
+    await page.goto(`${srv.url}/depth-test.html`);
+  });
+  after(async () => { await browser?.close(); await srv?.close(); });
+
+  it('measures CPU, CPU, GPU, then keeps the decided path', async () => {
+    const runs = await page.evaluate(async () => {
+      const rt = await import('./www/shell/runtime.js');
+      const e = rt.engine('depth');
+      await e.call('depth', 'loadBuiltin', { key: 'probe', file: 'fastdepth/fastdepth.onnx', name: 'FastDepth' });
+      const rgba = new Uint8Array(224 * 224 * 4).map((_, i) => (i * 2654435761) % 251);
+      const out = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await e.call('depth', 'predict', { key: 'probe', rgba: rgba.slice(), width: 224, height: 224 });
+        out.push({ path: r.path, choice: r.choice, min: r.min, max: r.max });
+      }
+      return out;
+    });
+    assert.deepEqual(runs.slice(0, 3).map((r) => r.path), ['cpu', 'cpu', 'gpu']);
+    for (const r of runs.slice(0, 2)) assert.match(r.choice, /^measuring which path is faster here/);
+    const last = runs[runs.length - 1];
+    assert.match(last.choice, /^(CPU|GPU) chosen: measured faster here \(/);
+    assert.equal(last.path, last.choice.startsWith('GPU') ? 'gpu' : 'cpu');
+    for (const r of runs.slice(4)) assert.deepEqual([r.path, r.choice], [last.path, last.choice]);
+    // Both paths give the same depth range.
+    for (const r of runs) assert.ok(Math.abs(r.min - runs[0].min) < 0.01 && Math.abs(r.max - runs[0].max) < 0.01, `${r.path}: ${r.min}..${r.max}`);
+    assert.deepEqual(errors, []);
+  });
+});

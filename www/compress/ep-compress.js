@@ -344,6 +344,7 @@ export class EpCompress extends EpWidget {
       const where = r.path === 'gpu' ? 'WebGPU' : r.path === 'browser' ? 'browser encoder' : r.path === 'cpu' ? 'CPU (wasm)' : '';
       if (r.codec !== 'original') rows.push(['Decode', `${r.ms.toFixed(1)} ms${where ? ` · ${where}` : ''}`]);
       if (r.fallback) rows.push(['GPU failed, used CPU', r.fallback]);
+      else if (r.choice) rows.push(['Path', r.choice]);
       // Software adapters (SwiftShader, lavapipe) run the WGSL kernels tens of times slower
       // than the wasm CPU path; say so rather than leave the user waiting.
       if (r.path === 'gpu' && r.ms > 1500) rows.push(['Tip', 'this WebGPU adapter is slow here (a software one?); tick “CPU only” above for faster updates']);

@@ -60,21 +60,21 @@ export function close(wasm, { session: id }) {
 export async function encode(wasm, { session: id, codec }) {
   const s = session(id);
   const t0 = performance.now();
-  let path = 'cpu', fallback = null;
+  let path = 'cpu', fallback = null, choice = null;
   if (codec === 'spiht') {
     s.streams.spiht = wasm.spiht_encode(new Uint8Array(s.rgba.buffer), s.width, s.height, true);
   } else if (codec === 'progressive') {
     if (!model) throw new Error('the neural codec model is not loaded');
     await model;
     const r = await wasm.pcodec_encode(new Uint8Array(s.rgba.buffer), s.width, s.height);
-    ({ path, fallback } = r);
+    ({ path, fallback, choice } = r);
     if (s.handle) wasm.pcodec_close(s.handle);
     s.streams.progressive = r.stream;
     s.handle = wasm.pcodec_open(r.stream).handle;
   } else {
     throw new Error(`${codec} is not a progressive codec`);
   }
-  return { result: { codec, bytes: s.streams[codec].length, ms: performance.now() - t0, path, fallback } };
+  return { result: { codec, bytes: s.streams[codec].length, ms: performance.now() - t0, path, fallback, choice } };
 }
 
 // ---------------------------------------------------------------- browser encoders
@@ -139,7 +139,7 @@ async function decodeAt(wasm, s, codec, bytes) {
     used = Math.min(bytes, s.streams.progressive.length);
     const r = await wasm.pcodec_decode(s.handle, used);
     rgba = r.rgba;
-    extra = { path: r.path, fallback: r.fallback, synthesisMs: r.synthesisMs };
+    extra = { path: r.path, fallback: r.fallback, choice: r.choice, synthesisMs: r.synthesisMs };
   } else if (MIME[codec]) {
     const { blob, quality } = await browserAt(s, codec, bytes);
     rgba = await pixelsOf(blob, s.width, s.height);
@@ -209,6 +209,11 @@ export async function decodeStream(wasm, { stream, bytes }) {
   } finally {
     wasm.pcodec_close(handle);
   }
+}
+
+/** Times one ONNX network on one engine of this module (see `nn_time`; scripts/bench-nn.mjs). */
+export async function timeNetwork(wasm, { bytes, c, h, w, engine, reps }) {
+  return { result: await wasm.nn_time(bytes, c, h, w, engine, reps) };
 }
 
 /** Times one transform of the neural codec (see `pcodec_time_transform`). */

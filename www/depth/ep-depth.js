@@ -298,7 +298,7 @@ export class EpDepth extends EpWidget {
     }
     if (this.#depth && this.#depth.path !== s.path) {
       const gpu = this.#depth.path === 'gpu';
-      return { ...b, path: this.#depth.path, text: gpu ? b.text : 'CPU · tract (WASM)', title: this.#depth.fallback ? `The GPU failed, the CPU took over: ${this.#depth.fallback}` : b.title };
+      return { ...b, path: this.#depth.path, text: gpu ? b.text : 'CPU · tract (WASM)', title: this.#depth.fallback ? `The GPU failed, the CPU took over: ${this.#depth.fallback}` : this.#depth.choice ?? b.title };
     }
     if (info2?.executor === 'tract' && b.path === 'gpu') return { ...b, title: `${b.title}; ${info2.name} (compared) runs on tract in WebAssembly: ${info2.reason}` };
     return b;
@@ -639,7 +639,7 @@ export class EpDepth extends EpWidget {
       this.#showStats(out, t - t0);
       const info2 = this.#depth2 ? this.#infos.get(key2) : null;
       this.#last = {
-        width: out.width, height: out.height, min: out.min, max: out.max, output: out.output, path: out.path, fallback: out.fallback,
+        width: out.width, height: out.height, min: out.min, max: out.max, output: out.output, path: out.path, fallback: out.fallback, choice: out.choice,
         ms: out.ms, model: info?.name, key, frames: st.frames, skipped: st.skipped, time: frame.time ?? null, fps: this.#fps(),
         compare: this.#depth2 ? { key: key2, model: info2?.name, min: out2.min, max: out2.max, output: out2.output, path: out2.path, ms: out2.ms } : null,
       };
@@ -795,6 +795,7 @@ export class EpDepth extends EpWidget {
       this.#q('.dp-fps').textContent = `${fps ? fps.toFixed(1) : '–'} fps · ${(out.ms + (d2?.ms ?? 0)).toFixed(0)} ms/frame`;
     }
     if (out.fallback) rows.push(['Note', out.fallback]);
+    else if (out.choice) rows.push(['Path', out.choice]);
     if (d2?.fallback) rows.push(['Note', d2.fallback]);
     const dl = this.#q('.dp-stats');
     dl.replaceChildren(...rows.flatMap(([k, v]) => { const dt = document.createElement('dt'); dt.textContent = k; const dd = document.createElement('dd'); dd.textContent = v; return [dt, dd]; }));

@@ -11,7 +11,10 @@ import { moduleInfo } from './modules.js';
 
 const events = new EventTarget();
 const engines = new Map();
-let backend = 'auto';
+// 'auto' (the GPU where it was measured faster, else the CPU), 'cpu' or 'gpu'. A page may
+// force a path by setting `window.EDGEPLAY_BACKEND` before the widgets load (the browser
+// tests force 'gpu' to exercise the WGSL kernels on a software adapter).
+let backend = ['auto', 'cpu', 'gpu'].includes(globalThis.EDGEPLAY_BACKEND) ? globalThis.EDGEPLAY_BACKEND : 'auto';
 
 /** Superseded requests reject with this error; widgets ignore it. */
 export class Superseded extends Error {

@@ -363,6 +363,23 @@ enum Bench {
         #[arg(long, default_value_t = 3)]
         reps: usize,
     },
+    /// One ONNX network on every executor: tract (CPU), our WGSL executor with the tiled
+    /// kernels and with the simple baseline kernels (GPU), median ms of --reps after a
+    /// warm-up, with ratios; `--layers` adds each dispatch's time alone (slowest first).
+    Nn {
+        /// The .onnx file.
+        model: PathBuf,
+        /// Input as CxHxW (default: the model's declared input, else 3x224x224).
+        #[arg(long)]
+        input: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        #[arg(long)]
+        layers: bool,
+        /// Skip the simple baseline kernels (slow).
+        #[arg(long)]
+        no_baseline: bool,
+    },
     /// Forward+inverse CDF 9/7: CPU vs GPU (median of --reps).
     Wavelet {
         #[arg(long, default_value = "768x512,2048x2048")]
@@ -477,6 +494,7 @@ async fn run(cmd: Cmd, rt: &Runtime, model: Option<&std::path::Path>) -> Result<
             }
         },
         Cmd::Wifi { data, path, sim, seed, labelled, steps, csi_noise, json } => wifi::run(&data, path, sim.as_deref(), seed, labelled, steps, csi_noise, json)?,
+        Cmd::Bench { what: Bench::Nn { model, input, reps, layers, no_baseline } } => bench_nn(rt, &model, input.as_deref(), reps, layers, !no_baseline).await?,
         Cmd::Bench { what: Bench::Wavelet { sizes, levels, reps } } => bench_wavelet(rt, &sizes, levels, reps).await?,
         Cmd::Bench { what: Bench::Pcodec { images, bpp, reps } } => bench_pcodec(rt, &load_model(model_dir)?, &expand_images(&images)?, bpp, reps).await?,
         Cmd::Bench { what: Bench::Spiht { images, bpp, reps } } => rd::bench_speed(&expand_images(&images)?, bpp, reps)?,
@@ -620,6 +638,77 @@ async fn bench_wavelet(rt: &Runtime, sizes: &str, levels: u32, reps: usize) -> R
             f(wall),
             g_ms.map(|g| format!("{:.1}×", cpu / g)).unwrap_or_else(|| "—".into())
         );
+    }
+    Ok(())
+}
+
+async fn bench_nn(rt: &Runtime, path: &std::path::Path, input: Option<&str>, reps: usize, layers: bool, baseline: bool) -> Result<()> {
+    use edgeplay_nn::gpu::{GpuGraph, Kernels};
+    use edgeplay_nn::{reference::TractModel, Graph, Tensor};
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let graph = Graph::from_onnx(&bytes)?;
+    let [c, h, w] = match input {
+        Some(s) => {
+            let v: Vec<usize> = s.split('x').map(|p| p.parse()).collect::<Result<_, _>>().with_context(|| format!("--input {s:?}: want CxHxW"))?;
+            let [c, h, w] = v[..] else { bail!("--input {s:?}: want CxHxW") };
+            [c, h, w]
+        }
+        None => {
+            let (h, w) = graph.input_hw.unwrap_or((224, 224));
+            [graph.in_channels, h, w]
+        }
+    };
+    let x = Tensor::new(c, h, w, (0..c * h * w).map(|i| ((i as u64 * 2654435761) % 1000) as f32 / 500.0 - 1.0).collect())?;
+    let reps = reps.max(1);
+    let time = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+        f()?;
+        let mut t = Vec::new();
+        for _ in 0..reps {
+            let sw = Stopwatch::start();
+            f()?;
+            t.push(sw.ms());
+        }
+        Ok(median(t))
+    };
+    let tract = TractModel::from_onnx(&bytes, c)?;
+    let t_tract = time(&mut || {
+        std::hint::black_box(tract.run(&x)?);
+        Ok(())
+    })?;
+    println!("{} on {c}x{h}x{w}, {:.0} M MACs, median of {reps} after a warm-up", path.display(), graph.macs(h, w)? as f64 / 1e6);
+    println!("| executor | ms | / tract |\n|---|---:|---:|");
+    println!("| tract (CPU) | {t_tract:.1} | 1.00 |");
+    let gpu = match rt.exec().await {
+        Ok(edgeplay_gpu::Exec::Gpu(g)) => g,
+        _ => {
+            println!("no GPU adapter: WGSL columns skipped");
+            return Ok(());
+        }
+    };
+    let mut kinds = vec![Kernels::Tiled];
+    if baseline {
+        kinds.push(Kernels::Simple);
+    }
+    let mut tiled_ms = None;
+    for k in kinds {
+        let gg = GpuGraph::with_kernels(&gpu, &graph, k);
+        let t = time(&mut || {
+            std::hint::black_box(pollster::block_on(gg.run(&x))?);
+            Ok(())
+        })?;
+        let vs_tiled = tiled_ms.map(|m: f64| format!(" ({:.1}× the tiled kernels' time)", t / m)).unwrap_or_default();
+        println!("| WGSL {k:?} ({}) | {t:.1} | {:.2}{vs_tiled} |", gpu.info().name, t / t_tract);
+        tiled_ms.get_or_insert(t);
+        if layers && k == Kernels::Tiled {
+            let mut p = gg.profile(&x).await?;
+            let total: f64 = p.iter().map(|l| l.1).sum();
+            p.sort_by(|a, b| b.1.total_cmp(&a.1));
+            println!("\n| dispatch (alone) | ms | share |\n|---|---:|---:|");
+            for (label, ms) in p {
+                println!("| {label} | {ms:.1} | {:.0} % |", 100.0 * ms / total);
+            }
+            println!();
+        }
     }
     Ok(())
 }

@@ -79,6 +79,8 @@ pub struct DepthModel {
     pub spec: ModelSpec,
     tract: TractModel,
     exec: Exec,
+    /// GPU or CPU, from measured timings ([`edgeplay_gpu::PathChoice`]).
+    choice: edgeplay_gpu::PathChoice,
 }
 
 /// Largest ONNX file accepted (bytes).
@@ -116,7 +118,7 @@ impl DepthModel {
             Err(edgeplay_nn::Error::Unsupported(why)) => Exec::TractOnly { reason: why },
             Err(e) => return Err(Error::Model(e.to_string())),
         };
-        let m = DepthModel { name: name.into(), spec, tract, exec };
+        let m = DepthModel { name: name.into(), spec, tract, exec, choice: Default::default() };
         if matches!(m.exec, Exec::TractOnly { .. }) {
             // Check the output once so a non-depth graph is refused at load, not per frame.
             let probe = Tensor::zeros(3, spec.height, spec.width);
@@ -174,15 +176,18 @@ impl DepthModel {
         Tensor { c: 3, h: nh, w: nw, data: planes }
     }
 
-    /// Runs the network on its input tensor: WGSL on the GPU when the runtime gives one and
-    /// the graph is supported, tract otherwise.
+    /// Runs the network on its input tensor: WGSL on the GPU when the runtime gives one, the
+    /// graph is supported and (under the automatic backend) the GPU was measured faster than
+    /// tract on this device; tract otherwise.
     pub async fn run(&self, rt: &Runtime, x: &Tensor) -> Result<Ran<Tensor>, Error> {
         let tract = async || self.tract.run(x).map_err(Error::from);
         if self.tract_only().is_some() {
             // Not a GPU failure: the reason is the model's (`tract_only`).
-            return Ok(Ran { value: tract().await?, path: Path::Cpu, fallback: None });
+            return Ok(Ran { value: tract().await?, path: Path::Cpu, fallback: None, choice: None });
         }
-        rt.run(
+        self.choice.run(
+            rt,
+            0, // the network's input size is fixed
             async |g| {
                 let gg = self.gpu_graph(g).expect("graph model");
                 Ok(gg.run(x).await?.0)
@@ -205,7 +210,7 @@ impl DepthModel {
             return Err(Error::Model(format!("the output has {} channels; a depth map has one", out.c)));
         }
         let values = resize_depth(&out.data, out.w, out.h, w, h);
-        Ok(Ran { value: Depth { width: w, height: h, values, output: self.spec.output }, path: ran.path, fallback: ran.fallback })
+        Ok(Ran { value: Depth { width: w, height: h, values, output: self.spec.output }, path: ran.path, fallback: ran.fallback, choice: ran.choice })
     }
 
     /// [`DepthModel::predict`] for an [`Image`] (grey pictures are expanded to RGB).

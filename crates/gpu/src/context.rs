@@ -19,6 +19,15 @@ pub struct GpuInfo {
     pub timestamps: bool,
 }
 
+impl GpuInfo {
+    /// A software rasteriser running "GPU" work on the CPU (SwiftShader, llvmpipe/lavapipe,
+    /// WARP): kernels tuned for it differ, and the CPU path is often faster.
+    pub fn is_software(&self) -> bool {
+        let n = self.name.to_lowercase();
+        self.device_type == "Cpu" || ["swiftshader", "llvmpipe", "lavapipe", "microsoft basic render"].iter().any(|s| n.contains(s))
+    }
+}
+
 type PipelineKey = (u64, String);
 
 struct Inner {
@@ -320,6 +329,16 @@ impl Gpu {
     /// callback is driven by the event loop and simply awaited.
     pub async fn read_buffer<T: bytemuck::Pod>(&self, src: &wgpu::Buffer) -> Result<Vec<T>, GpuError> {
         self.check_alive()?;
+        let mut enc = self.encoder("edgeplay.readback");
+        let staging = self.copy_to_staging(&mut enc, src);
+        self.inner.queue.submit(Some(enc.finish()));
+        self.map_read(&staging).await
+    }
+
+    /// Records a copy of `src` into a new mappable buffer (read it with [`Gpu::map_read`]
+    /// after submitting `enc`). Lets a computation and its readback share one submission,
+    /// and gives each run its own copy of a buffer the next run will overwrite.
+    pub fn copy_to_staging(&self, enc: &mut wgpu::CommandEncoder, src: &wgpu::Buffer) -> wgpu::Buffer {
         let size = src.size();
         let staging = self.inner.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("edgeplay.readback"),
@@ -327,9 +346,12 @@ impl Gpu {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut enc = self.encoder("edgeplay.readback");
         enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
-        self.inner.queue.submit(Some(enc.finish()));
+        staging
+    }
+
+    /// Maps a buffer made by [`Gpu::copy_to_staging`] (its copy submitted) and reads it as `T`s.
+    pub async fn map_read<T: bytemuck::Pod>(&self, staging: &wgpu::Buffer) -> Result<Vec<T>, GpuError> {
         let (tx, rx) = futures_channel::oneshot::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);

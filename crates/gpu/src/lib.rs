@@ -21,6 +21,6 @@ mod timing;
 
 pub use context::{Gpu, GpuInfo};
 pub use error::GpuError;
-pub use runtime::{Backend, Exec, Path, Ran, Runtime, RuntimeStatus, UnknownBackend};
+pub use runtime::{Backend, Exec, Path, PathChoice, Ran, Runtime, RuntimeStatus, UnknownBackend};
 pub use timing::{Clock, PassTimer, Stopwatch, Timing};
 pub use wgpu;

@@ -72,6 +72,8 @@ pub struct Ran<T> {
     pub path: Path,
     /// The GPU error that made the work fall back to the CPU, if it did.
     pub fallback: Option<String>,
+    /// Why this path, when a [`PathChoice`] picked it from measured timings.
+    pub choice: Option<String>,
 }
 
 /// What the badge shows.
@@ -159,12 +161,12 @@ impl Runtime {
         let mut fallback = None;
         if let Exec::Gpu(g) = self.exec().await? {
             match gpu(&g).await {
-                Ok(value) => return Ok(Ran { value, path: Path::Gpu, fallback: None }),
+                Ok(value) => return Ok(Ran { value, path: Path::Gpu, fallback: None, choice: None }),
                 Err(e) if self.may_fall_back() => fallback = Some(e.to_string()),
                 Err(e) => return Err(e),
             }
         }
-        Ok(Ran { value: cpu().await?, path: Path::Cpu, fallback })
+        Ok(Ran { value: cpu().await?, path: Path::Cpu, fallback, choice: None })
     }
 
     /// Status for the badge; creates the device if needed (unless the CPU is forced and no
@@ -187,4 +189,141 @@ impl Runtime {
         };
         RuntimeStatus { path, backend, adapter, timestamps, reason }
     }
+}
+
+/// GPU/CPU choice for one kind of work from measured timings: a GPU is used only where it is
+/// the faster path on this device (a software adapter such as SwiftShader often is not).
+///
+/// Under [`Backend::Auto`] with a device, the first calls measure: CPU (warm-up), CPU (timed),
+/// GPU (warm-up: pipelines compile; if it alone took over [`PathChoice::HOPELESS`] times the
+/// CPU's time the CPU is chosen there), GPU (timed); from then on the faster path runs (GPU
+/// failures still fall back to the CPU). A forced backend is obeyed as [`Runtime::run`] does.
+/// A new `key` (the work's size) measures again. Every call returns a real result on the path
+/// it names; [`Ran::choice`] says why.
+#[derive(Default)]
+pub struct PathChoice {
+    state: Mutex<ChoiceState>,
+}
+
+#[derive(Default)]
+struct ChoiceState {
+    key: u64,
+    calls: u32,
+    cpu_ms: f64,
+    gpu_ms: f64,
+    decided: Option<(Path, String)>,
+}
+
+enum Step {
+    Cpu { timed: bool },
+    Gpu { timed: bool },
+    Decided(Path, String),
+}
+
+impl PathChoice {
+    /// A GPU warm-up slower than this many CPU runs is not worth a timed run.
+    pub const HOPELESS: f64 = 8.0;
+
+    pub fn new() -> PathChoice {
+        PathChoice::default()
+    }
+
+    /// The decision so far: the chosen path and why, once measured.
+    pub fn decided(&self) -> Option<(Path, String)> {
+        lock(&self.state).decided.clone()
+    }
+
+    fn record(&self, key: u64, f: impl FnOnce(&mut ChoiceState)) {
+        let mut st = lock(&self.state);
+        if st.key == key {
+            f(&mut st);
+        }
+    }
+
+    pub async fn run<T, E>(
+        &self,
+        rt: &Runtime,
+        key: u64,
+        gpu: impl AsyncFnOnce(&Gpu) -> Result<T, E>,
+        cpu: impl AsyncFnOnce() -> Result<T, E>,
+    ) -> Result<Ran<T>, E>
+    where
+        E: From<GpuError> + std::fmt::Display,
+    {
+        if rt.backend() != Backend::Auto {
+            return rt.run(gpu, cpu).await;
+        }
+        let Exec::Gpu(dev) = rt.exec().await? else { return rt.run(gpu, cpu).await };
+        let step = {
+            let mut st = lock(&self.state);
+            if st.key != key {
+                *st = ChoiceState { key, ..ChoiceState::default() };
+            }
+            st.calls += 1;
+            match (&st.decided, st.calls) {
+                (Some((p, why)), _) => Step::Decided(*p, why.clone()),
+                (None, 1) => Step::Cpu { timed: false },
+                (None, 2) => Step::Cpu { timed: true },
+                (None, 3) => Step::Gpu { timed: false },
+                // Calls that started while another was measuring.
+                (None, _) => Step::Gpu { timed: true },
+            }
+        };
+        let fmt = |ms: f64| if ms >= 100.0 { format!("{ms:.0} ms") } else { format!("{ms:.1} ms") };
+        match step {
+            Step::Cpu { timed } => {
+                let sw = crate::Stopwatch::start();
+                let value = cpu().await?;
+                let ms = sw.ms();
+                if timed {
+                    self.record(key, |st| st.cpu_ms = ms);
+                }
+                Ok(Ran { value, path: Path::Cpu, fallback: None, choice: Some("measuring which path is faster here: a CPU run".into()) })
+            }
+            Step::Gpu { timed } => {
+                let sw = crate::Stopwatch::start();
+                match gpu(&dev).await {
+                    Ok(value) => {
+                        let ms = sw.ms();
+                        let mut why = "measuring which path is faster here: a GPU run".to_string();
+                        self.record(key, |st| {
+                            if st.decided.is_some() {
+                                return;
+                            }
+                            let cpu_ms = st.cpu_ms;
+                            if !timed && ms > Self::HOPELESS * cpu_ms {
+                                st.decided = Some((Path::Cpu, format!("CPU chosen: measured faster here ({} per run vs over {} for the GPU's first run)", fmt(cpu_ms), fmt(ms))));
+                            } else if timed {
+                                st.gpu_ms = ms;
+                                st.decided = Some(if ms < cpu_ms {
+                                    (Path::Gpu, format!("GPU chosen: measured faster here ({} vs {} on the CPU)", fmt(ms), fmt(cpu_ms)))
+                                } else {
+                                    (Path::Cpu, format!("CPU chosen: measured faster here ({} vs {} on the GPU)", fmt(cpu_ms), fmt(ms)))
+                                });
+                            }
+                            if let Some((_, w)) = &st.decided {
+                                why = w.clone();
+                            }
+                        });
+                        Ok(Ran { value, path: Path::Gpu, fallback: None, choice: Some(why) })
+                    }
+                    Err(e) => {
+                        let why = format!("CPU chosen: the GPU run failed ({e})");
+                        self.record(key, |st| st.decided = Some((Path::Cpu, why.clone())));
+                        Ok(Ran { value: cpu().await?, path: Path::Cpu, fallback: Some(e.to_string()), choice: Some(why) })
+                    }
+                }
+            }
+            Step::Decided(Path::Cpu, why) => Ok(Ran { value: cpu().await?, path: Path::Cpu, fallback: None, choice: Some(why) }),
+            Step::Decided(Path::Gpu, why) => {
+                let mut ran = rt.run(gpu, cpu).await?;
+                ran.choice = Some(why);
+                Ok(ran)
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

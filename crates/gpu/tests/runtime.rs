@@ -95,3 +95,58 @@ fn runtime_is_lazy_and_reports_loss() {
     rt.set_backend(Backend::Gpu);
     assert!(matches!(pollster::block_on(rt.exec()), Err(GpuError::DeviceLost(_))));
 }
+
+fn spin(ms: f64) {
+    let sw = edgeplay_gpu::Stopwatch::start();
+    while sw.ms() < ms {
+        std::hint::spin_loop();
+    }
+}
+
+/// Runs one call of `choice` with a GPU side taking `gpu_ms` and a CPU side `cpu_ms`.
+fn call(choice: &edgeplay_gpu::PathChoice, rt: &Runtime, key: u64, gpu_ms: f64, cpu_ms: f64) -> edgeplay_gpu::Ran<&'static str> {
+    pollster::block_on(choice.run(
+        rt,
+        key,
+        async |_g| {
+            spin(gpu_ms);
+            Ok::<_, GpuError>("gpu")
+        },
+        async || {
+            spin(cpu_ms);
+            Ok("cpu")
+        },
+    ))
+    .unwrap()
+}
+
+#[test]
+fn path_choice_measures_both_paths_then_keeps_the_faster() {
+    if pollster::block_on(Gpu::request_or_skip()).is_none() {
+        return;
+    }
+    let rt = Runtime::new();
+    // A GPU 100× slower than the CPU: two CPU runs, one GPU warm-up, then the CPU for good.
+    let slow_gpu = edgeplay_gpu::PathChoice::new();
+    let paths: Vec<_> = (0..6).map(|_| call(&slow_gpu, &rt, 1, 200.0, 2.0)).collect();
+    assert_eq!(paths.iter().map(|r| r.value).collect::<Vec<_>>(), ["cpu", "cpu", "gpu", "cpu", "cpu", "cpu"]);
+    assert!(paths.iter().all(|r| r.value == r.path.as_str() && r.choice.is_some()));
+    let (p, why) = slow_gpu.decided().unwrap();
+    assert_eq!(p, edgeplay_gpu::Path::Cpu);
+    assert!(why.starts_with("CPU chosen: measured faster here"), "{why}");
+    // A GPU 100× faster: CPU, CPU, GPU (warm-up), GPU (timed) → the GPU from then on.
+    let fast_gpu = edgeplay_gpu::PathChoice::new();
+    let v: Vec<_> = (0..6).map(|_| call(&fast_gpu, &rt, 1, 2.0, 200.0).value).collect();
+    assert_eq!(v, ["cpu", "cpu", "gpu", "gpu", "gpu", "gpu"]);
+    assert_eq!(fast_gpu.decided().unwrap().0, edgeplay_gpu::Path::Gpu);
+    // A new size measures again.
+    assert_eq!(call(&fast_gpu, &rt, 2, 2.0, 200.0).value, "cpu");
+    assert!(fast_gpu.decided().is_none());
+    // Forced backends are obeyed without measuring.
+    let forced = edgeplay_gpu::PathChoice::new();
+    rt.set_backend(Backend::Gpu);
+    assert_eq!(call(&forced, &rt, 1, 200.0, 2.0).value, "gpu");
+    rt.set_backend(Backend::Cpu);
+    assert_eq!(call(&forced, &rt, 1, 2.0, 200.0).value, "cpu");
+    assert!(forced.decided().is_none());
+}

@@ -427,27 +427,30 @@ impl Graph {
                 }
             }
         }
+        // Drop the folded layers first: a dead BatchNormalization still reads the
+        // convolution's output and would make it look shared.
+        let mut g = self.prune();
         // Conv + ReLU / Clip.
-        for i in 0..self.layers.len() {
-            let act = match self.layers[i].op {
+        for i in 0..g.layers.len() {
+            let act = match g.layers[i].op {
                 Op::Unary(Unary::Relu) => Act::Relu,
                 Op::Unary(Unary::Clip(lo, hi)) => Act::Clip(lo, hi),
                 _ => continue,
             };
-            let v = self.layers[i].inputs[0];
+            let v = g.layers[i].inputs[0];
             let Some(p) = producer(v) else { continue };
-            if uses(&self, v) != 1 {
+            if uses(&g, v) != 1 {
                 continue;
             }
-            if let Op::Conv(c) = &mut self.layers[p].op {
+            if let Op::Conv(c) = &mut g.layers[p].op {
                 if c.act == Act::None {
                     c.act = act;
                     // Uses of the activation's output now read the conv's; prune drops it.
-                    self.alias(i + 1, v);
+                    g.alias(i + 1, v);
                 }
             }
         }
-        self.prune()
+        g.prune()
     }
 
     /// Redirects every use of value `from` to value `to`.

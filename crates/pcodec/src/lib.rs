@@ -101,6 +101,15 @@ pub struct Model {
     z_models: Vec<entropy::Model>,
     /// The transforms on the last GPU device asked for ([`Model::gpu`]).
     gpu: std::sync::Mutex<Option<(Gpu, std::sync::Arc<GpuModel>)>>,
+    /// Measured GPU/CPU choices for analysis (encode) and synthesis (decode): [`Model::choose`].
+    choices: [edgeplay_gpu::PathChoice; 2],
+}
+
+/// What [`on_measured_path`] runs: the encoder's transforms or the decoder's synthesis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    Analysis,
+    Synthesis,
 }
 
 /// The networks' file names, in `Model::graphs` order.
@@ -168,6 +177,7 @@ impl Model {
             tract,
             z_models: entropy::z_models(&t.z_prior.loc, &t.z_prior.scale),
             gpu: Default::default(),
+            choices: Default::default(),
         })
     }
 
@@ -242,6 +252,14 @@ impl Engine<'_> {
 /// runtime's one fallback rule ([`Runtime::run`]): what the web module and the CLI use.
 pub async fn on_runtime<T>(rt: &Runtime, model: &Model, f: impl AsyncFn(Engine<'_>) -> Result<T, Error>) -> Result<Ran<T>, Error> {
     rt.run(async |g| f(Engine::Gpu(&model.gpu(g))).await, async || f(Engine::Cpu).await).await
+}
+
+/// Like [`on_runtime`], but under the automatic backend the GPU runs `work` only where it was
+/// measured faster than tract for images of this size ([`edgeplay_gpu::PathChoice`]): what
+/// the page uses, so a slow adapter (SwiftShader) does not make the slider crawl.
+pub async fn on_measured_path<T>(rt: &Runtime, model: &Model, work: Work, width: u32, height: u32, f: impl AsyncFn(Engine<'_>) -> Result<T, Error>) -> Result<Ran<T>, Error> {
+    let key = (u64::from(width) << 32) | u64::from(height);
+    model.choices[work as usize].run(rt, key, async |g| f(Engine::Gpu(&model.gpu(g))).await, async || f(Engine::Cpu).await).await
 }
 
 pub fn to_tensor(img: &Image) -> Result<Tensor, Error> {

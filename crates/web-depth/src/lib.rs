@@ -105,12 +105,14 @@ struct Predicted {
     output: Output,
     path: &'static str,
     fallback: Option<String>,
+    /// Why this path (measured GPU/CPU choice).
+    choice: Option<String>,
     /// Whole call, and the network alone.
     ms: f64,
 }
 
 /// Depth of an RGBA picture with model `key`: `{depth: Float32Array (width·height, metres or
-/// relative inverse depth), width, height, min, max, output, path, fallback, ms}`.
+/// relative inverse depth), width, height, min, max, output, path, fallback, choice, ms}`.
 #[wasm_bindgen]
 pub async fn depth_predict(key: &str, rgba: Vec<u8>, width: usize, height: usize) -> Result<JsValue, JsError> {
     let m = model(key)?;
@@ -118,7 +120,7 @@ pub async fn depth_predict(key: &str, rgba: Vec<u8>, width: usize, height: usize
     let ran = m.predict(&rt(), &rgba, 4, width, height).await.map_err(err)?;
     let d = ran.value;
     let (min, max) = colormap::range(&d.values).unwrap_or((0.0, 0.0));
-    let out = Predicted { width, height, min, max, output: d.output, path: ran.path.as_str(), fallback: ran.fallback, ms: t.ms() };
+    let out = Predicted { width, height, min, max, output: d.output, path: ran.path.as_str(), fallback: ran.fallback, choice: ran.choice, ms: t.ms() };
     let js = to_js(&out)?;
     let arr = js_sys::Float32Array::from(&d.values[..]);
     js_sys::Reflect::set(&js, &"depth".into(), &arr).map_err(|_| JsError::new("could not attach the depth map"))?;

@@ -59,8 +59,8 @@ pub fn pcodec_load(tables: &[u8], g_a: &[u8], g_s: &[u8], h_a: &[u8], h_s: &[u8]
     to_js(&info)
 }
 
-async fn on_engine<T>(model: &Model, f: impl AsyncFn(Engine<'_>) -> Result<T, pcodec::Error>) -> Result<Ran<T>, JsError> {
-    pcodec::on_runtime(&rt(), model, f).await.map_err(err)
+async fn on_engine<T>(model: &Model, work: pcodec::Work, width: u32, height: u32, f: impl AsyncFn(Engine<'_>) -> Result<T, pcodec::Error>) -> Result<Ran<T>, JsError> {
+    pcodec::on_measured_path(&rt(), model, work, width, height, f).await.map_err(err)
 }
 
 #[derive(Serialize)]
@@ -68,6 +68,8 @@ async fn on_engine<T>(model: &Model, f: impl AsyncFn(Engine<'_>) -> Result<T, pc
 struct Encoded {
     path: &'static str,
     fallback: Option<String>,
+    /// Why this path (measured GPU/CPU choice).
+    choice: Option<String>,
     analysis_ms: f64,
     entropy_ms: f64,
     #[serde(skip)]
@@ -81,12 +83,12 @@ pub async fn pcodec_encode(rgba: Vec<u8>, width: u32, height: u32) -> Result<JsV
     let model = model()?;
     let img = Image::from_rgba(width, height, &rgba).map_err(err)?;
     let sw = Stopwatch::start();
-    let Ran { value: (y, z), path, fallback } = on_engine(&model, async |engine| pcodec::analyze(&model, &img, engine).await).await?;
+    let Ran { value: (y, z), path, fallback, choice } = on_engine(&model, pcodec::Work::Analysis, width, height, async |engine| pcodec::analyze(&model, &img, engine).await).await?;
     let path = path.as_str();
     let analysis_ms = sw.ms();
     let sw = Stopwatch::start();
     let stream = pcodec::encode_latents(&model, width, height, &y, &z).map_err(err)?;
-    let out = Encoded { path, fallback, analysis_ms, entropy_ms: sw.ms(), stream };
+    let out = Encoded { path, fallback, choice, analysis_ms, entropy_ms: sw.ms(), stream };
     with_bytes(&out, "stream", &out.stream, false)
 }
 
@@ -144,6 +146,8 @@ struct Decoded {
     symbols: usize,
     path: &'static str,
     fallback: Option<String>,
+    /// Why this path (measured GPU/CPU choice).
+    choice: Option<String>,
     latents_ms: f64,
     synthesis_ms: f64,
 }
@@ -160,9 +164,9 @@ pub async fn pcodec_decode(handle: u32, bytes: u32) -> Result<JsValue, JsError> 
     let latents_ms = sw.ms();
     let (w, h) = (d.header.width, d.header.height);
     let sw = Stopwatch::start();
-    let Ran { value: img, path, fallback } = on_engine(&model, async |engine| pcodec::synthesize(&model, &y, w, h, engine).await).await?;
+    let Ran { value: img, path, fallback, choice } = on_engine(&model, pcodec::Work::Synthesis, w, h, async |engine| pcodec::synthesize(&model, &y, w, h, engine).await).await?;
     let path = path.as_str();
-    let out = Decoded { width: w, height: h, bytes, symbols: d.symbols_at(bytes), path, fallback, latents_ms, synthesis_ms: sw.ms() };
+    let out = Decoded { width: w, height: h, bytes, symbols: d.symbols_at(bytes), path, fallback, choice, latents_ms, synthesis_ms: sw.ms() };
     with_bytes(&out, "rgba", &img.to_rgba(), true)
 }
 
@@ -264,4 +268,70 @@ pub async fn pcodec_time_transform(part: &str, width: u32, height: u32, engine: 
     }
     t.sort_by(|a, b| a.total_cmp(b));
     to_js(&TransformTime { part: part.into(), engine: name, width: w, height: h, median_ms: t[t.len() / 2], min_ms: t[0], reps: reps.max(1) })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NetworkTime {
+    engine: String,
+    median_ms: f64,
+    min_ms: f64,
+    /// Median GPU time of the compute pass from timestamp queries (WGSL engines, when the
+    /// adapter has them).
+    gpu_ms: Option<f64>,
+    reps: u32,
+    /// The executor's dispatches (WGSL engines).
+    dispatches: usize,
+}
+
+/// Wall-clock time of one run of an ONNX network (`bytes`) on a fixed pseudo-random
+/// `c` x `h` x `w` input, on `engine`: `"tract"` (our CPU path), `"wgsl"` (our WGSL executor
+/// with its tiled kernels) or `"wgsl-simple"` (the first, simple kernels) — including the
+/// upload and the readback; median and minimum of `reps` runs after one warm-up. The
+/// benchmark against onnxruntime-web (`scripts/bench-nn.mjs`).
+#[wasm_bindgen]
+pub async fn nn_time(bytes: &[u8], c: u32, h: u32, w: u32, engine: &str, reps: u32) -> Result<JsValue, JsError> {
+    use edgeplay_nn::gpu::{GpuGraph, Kernels};
+    let (c, h, w) = (c as usize, h as usize, w as usize);
+    let n = c.checked_mul(h).and_then(|v| v.checked_mul(w)).filter(|&n| n <= 1 << 26).ok_or_else(|| JsError::new("input too large"))?;
+    let x = Tensor::new(c, h, w, (0..n).map(|i| ((i as u64 * 2654435761) % 1000) as f32 / 500.0 - 1.0).collect()).map_err(err)?;
+    let reps = reps.clamp(1, 100);
+    let mut t = Vec::new();
+    let mut gpu_t = Vec::new();
+    let mut dispatches = 0;
+    match engine {
+        "tract" => {
+            let m = edgeplay_nn::reference::TractModel::from_onnx(bytes, c).map_err(err)?;
+            for i in 0..=reps {
+                let sw = Stopwatch::start();
+                m.run(&x).map_err(err)?;
+                if i > 0 {
+                    t.push(sw.ms());
+                }
+            }
+        }
+        "wgsl" | "wgsl-simple" => {
+            let graph = edgeplay_nn::Graph::from_onnx(bytes).map_err(err)?;
+            let kernels = if engine == "wgsl" { Kernels::Tiled } else { Kernels::Simple };
+            let gg = GpuGraph::with_kernels(&rt().device().await.map_err(err)?, &graph, kernels);
+            for i in 0..=reps {
+                let sw = Stopwatch::start();
+                let (_, timing) = gg.run(&x).await.map_err(err)?;
+                if i > 0 {
+                    t.push(sw.ms());
+                    if timing.clock == edgeplay_gpu::Clock::GpuTimestamp {
+                        gpu_t.push(timing.ms);
+                    }
+                }
+            }
+            dispatches = gg.dispatches().len();
+        }
+        _ => return Err(JsError::new("engine must be \"tract\", \"wgsl\" or \"wgsl-simple\"")),
+    }
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let min = t.iter().copied().fold(f64::INFINITY, f64::min);
+    to_js(&NetworkTime { engine: engine.into(), median_ms: med(t), min_ms: min, gpu_ms: (!gpu_t.is_empty()).then(|| med(gpu_t)), reps, dispatches })
 }

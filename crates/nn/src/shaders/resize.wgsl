@@ -18,15 +18,27 @@ struct Params {
 @group(0) @binding(1) var<storage, read> taps: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
+// resize_add only: a tensor of the output's shape added to the result (a fused residual Add).
+@group(0) @binding(4) var<storage, read> res: array<f32>;
 
 @compute @workgroup_size(8, 8, 1)
 fn resize(@builtin(global_invocation_id) g: vec3<u32>) {
-    let ox = g.x;
-    let oy = g.y;
-    let c = g.z;
-    if ox >= p.ow || oy >= p.oh || c >= p.c {
+    if g.x >= p.ow || g.y >= p.oh || g.z >= p.c {
         return;
     }
+    dst[(g.z * p.oh + g.y) * p.ow + g.x] = sample(g.x, g.y, g.z);
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn resize_add(@builtin(global_invocation_id) g: vec3<u32>) {
+    if g.x >= p.ow || g.y >= p.oh || g.z >= p.c {
+        return;
+    }
+    let i = (g.z * p.oh + g.y) * p.ow + g.x;
+    dst[i] = sample(g.x, g.y, g.z) + res[i];
+}
+
+fn sample(ox: u32, oy: u32, c: u32) -> f32 {
     let tx = ox * 3u;
     let ty = (p.ow + oy) * 3u;
     let base = c * p.ih * p.iw;
@@ -44,5 +56,5 @@ fn resize(@builtin(global_invocation_id) g: vec3<u32>) {
         let bot = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
         v = top + (bot - top) * fy;
     }
-    dst[(c * p.oh + oy) * p.ow + ox] = v;
+    return v;
 }
