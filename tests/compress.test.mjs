@@ -183,6 +183,14 @@ for (const mode of MODES) {
         assert.deepEqual(rows.map((r) => r.part), ['g_a', 'h_a', 'g_s']);
         for (const r of rows) assert.ok(r.relErr <= 1e-3, `${r.part}: ${r.relErr}`);
       });
+
+      it('generated WGSL kernels agree with the CPU interpreter on random odd-shaped layers', async () => {
+        const rows = await page.evaluate(() => window.__rt.engine('neural').call('compress', 'kernelsSelfcheck', { seed: 3 }));
+        assert.equal(rows.length, 18);
+        for (const r of rows) assert.ok(r.relErr <= 1e-4, `${r.layer}: ${r.relErr}`);
+        // The two residual adds are fused into the kernels before them: 4 dispatches, not 6.
+        assert.equal(rows.at(-1).dispatches, 4);
+      });
     }
     it('upload, bad file and oversized image', async () => {
       const input = page.locator('ep-compress input[type=file]');

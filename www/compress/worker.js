@@ -211,6 +211,11 @@ export async function decodeStream(wasm, { stream, bytes }) {
   }
 }
 
+/** The generated WGSL kernels on this adapter vs the CPU interpreter on random layers (tests). */
+export async function kernelsSelfcheck(wasm, { seed }) {
+  return { result: await wasm.nn_kernels_selfcheck(seed) };
+}
+
 /** Times one ONNX network on one engine of this module (see `nn_time`; scripts/bench-nn.mjs). */
 export async function timeNetwork(wasm, { bytes, c, h, w, engine, reps }) {
   return { result: await wasm.nn_time(bytes, c, h, w, engine, reps) };
