@@ -113,7 +113,8 @@ fn act_expr(act: Act, v: &str, ty: &str) -> String {
     match act {
         Act::None => v.to_string(),
         Act::Relu => format!("max({v}, {ty}(0.0))"),
-        Act::Clip(lo, hi) => format!("clamp({v}, {ty}({lo:?}), {ty}({hi:?}))"),
+        // WGSL has no infinite literals: an unbounded side (±inf from a file) becomes ±f32::MAX.
+        Act::Clip(lo, hi) => format!("clamp({v}, {ty}({:?}), {ty}({:?}))", lo.clamp(f32::MIN, f32::MAX), hi.clamp(f32::MIN, f32::MAX)),
     }
 }
 
