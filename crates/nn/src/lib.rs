@@ -29,6 +29,8 @@ mod graph;
 mod onnx;
 #[cfg(feature = "onnx")]
 pub mod reference;
+#[doc(hidden)]
+pub mod testing;
 
 pub use graph::{Act, Binary, Conv, Coord, Graph, Layer, Nearest, Op, Resize, Unary, MAX_RESIZE_SIDE, MAX_TENSOR_ELEMENTS};
 #[cfg(feature = "onnx")]

@@ -8,7 +8,7 @@
 
 use edgeplay_gpu::Gpu;
 use edgeplay_nn::gpu::{GpuGraph, Kernels, Tiles};
-use edgeplay_nn::{cpu, Act, Binary, Conv, Graph, Layer, Op, Tensor};
+use edgeplay_nn::{cpu, testing, Act, Graph, Op, Tensor};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 fn device() -> Option<Gpu> {
@@ -21,8 +21,7 @@ fn random(r: &mut StdRng, n: usize) -> Vec<f32> {
 
 #[allow(clippy::too_many_arguments)]
 fn conv(r: &mut StdRng, transpose: bool, cin: usize, cout: usize, groups: usize, k: usize, stride: usize, pad: usize, out_pad: usize, act: Act) -> Op {
-    let n = cout * (cin / groups) * k * k;
-    Op::Conv(Conv { transpose, cin, cout, groups, k, stride, pad, out_pad, weight: random(r, n), bias: random(r, cout), act })
+    testing::conv(&mut |n| random(r, n), transpose, cin, cout, groups, k, stride, pad, out_pad, act)
 }
 
 fn check(gpu: &Gpu, g: &Graph, h: usize, w: usize, seed: u64, what: &str) {
@@ -72,10 +71,6 @@ fn tiles_follow_the_adapter() {
     assert_eq!(Tiles::for_adapter(gpu.info()), want);
 }
 
-fn single(op: Op, cin: usize) -> Graph {
-    Graph { layers: vec![Layer { op, inputs: vec![0] }], in_channels: cin, output: 1, input_hw: None }
-}
-
 #[test]
 fn random_convolutions_match_the_interpreter() {
     let Some(gpu) = device() else { return };
@@ -88,7 +83,7 @@ fn random_convolutions_match_the_interpreter() {
             for &(cin, cout) in &[(8, 12), (6, 3)] {
                 let out_pad = if transpose && stride > 1 { n % stride } else { 0 };
                 let op = conv(&mut r, transpose, cin, cout, 1, k, stride, pad, out_pad, acts[n % 4]);
-                let g = single(op, cin);
+                let g = testing::single(op, cin);
                 // Every layer with the software tiles at 13x21; the other sets and the 1x1
                 // input on some of the layers each.
                 for (h, w) in [(13, 21), (1, 1)] {
@@ -110,16 +105,16 @@ fn depthwise_grouped_and_gdn_match_the_interpreter() {
     let Some(gpu) = device() else { return };
     let mut r = StdRng::seed_from_u64(8);
     for &(k, stride, pad) in &[(3, 1, 1), (3, 2, 1), (5, 1, 2), (5, 2, 2), (9, 1, 4)] {
-        let g = single(conv(&mut r, false, 7, 7, 7, k, stride, pad, 0, Act::Clip(0.0, 6.0)), 7);
+        let g = testing::single(conv(&mut r, false, 7, 7, 7, k, stride, pad, 0, Act::Clip(0.0, 6.0)), 7);
         check_with(&gpu, &g, 17, 11, k as u64, &format!("depthwise k{k} s{stride}"), 0b111);
-        let g = single(conv(&mut r, false, 8, 6, 2, k, stride, pad, 0, Act::Relu), 8);
+        let g = testing::single(conv(&mut r, false, 8, 6, 2, k, stride, pad, 0, Act::Relu), 8);
         check(&gpu, &g, 17, 11, k as u64, &format!("grouped k{k} s{stride}"));
     }
     for inverse in [false, true] {
         for c in [3, 13] {
             let beta: Vec<f32> = (0..c).map(|_| 0.5 + r.random::<f32>()).collect();
             let gamma: Vec<f32> = (0..c * c).map(|_| 0.1 * r.random::<f32>()).collect();
-            let g = single(Op::Gdn { inverse, beta, gamma }, c);
+            let g = testing::single(Op::Gdn { inverse, beta, gamma }, c);
             check(&gpu, &g, 9, 14, c as u64, &format!("gdn inverse={inverse} c={c}"));
         }
     }
@@ -129,18 +124,7 @@ fn depthwise_grouped_and_gdn_match_the_interpreter() {
 fn residual_adds_fuse_into_the_convolution() {
     let Some(gpu) = device() else { return };
     let mut r = StdRng::seed_from_u64(9);
-    // v1 = conv(x); v2 = conv(v1) relu; v3 = v2 + v1 (fused into layer 1);
-    // v4 = convT(v3); v5 = conv(x) stride 1 → 1 ch up; v6 = v5 + v4 (v5 computed after v4: the
-    // Add fuses into layer 4 with v4 as the residual).
-    let layers = vec![
-        Layer { op: conv(&mut r, false, 3, 8, 1, 3, 1, 1, 0, Act::None), inputs: vec![0] },
-        Layer { op: conv(&mut r, false, 8, 8, 1, 3, 1, 1, 0, Act::Relu), inputs: vec![1] },
-        Layer { op: Op::Binary(Binary::Add), inputs: vec![2, 1] },
-        Layer { op: conv(&mut r, true, 8, 5, 1, 5, 2, 2, 1, Act::None), inputs: vec![3] },
-        Layer { op: conv(&mut r, true, 8, 5, 1, 5, 2, 2, 1, Act::Clip(-0.5, 0.5)), inputs: vec![1] },
-        Layer { op: Op::Binary(Binary::Add), inputs: vec![4, 5] },
-    ];
-    let g = Graph { layers, in_channels: 3, output: 6, input_hw: None };
+    let g = testing::residual_graph(&mut |n| random(&mut r, n));
     check(&gpu, &g, 11, 7, 1, "residual graph");
     // Both adds are gone from the plan: 4 dispatches, two of them with the add.
     let gg = GpuGraph::new(&gpu, &g);

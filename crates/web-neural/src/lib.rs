@@ -229,49 +229,33 @@ struct LayerCheck {
 #[cfg(feature = "test-hooks")]
 #[wasm_bindgen]
 pub async fn nn_kernels_selfcheck(seed: u32) -> Result<JsValue, JsError> {
-    use edgeplay_nn::{cpu, gpu::GpuGraph, Act, Binary, Conv, Graph, Layer, Op};
+    use edgeplay_nn::{cpu, gpu::GpuGraph, testing, Act, Op};
     use rand::{Rng, SeedableRng};
     let g = rt().device().await.map_err(err)?;
-    type Rng64 = rand::rngs::StdRng;
-    let mut r = Rng64::seed_from_u64(seed as u64);
-    fn rnd(r: &mut Rng64, n: usize) -> Vec<f32> {
-        (0..n).map(|_| r.random::<f32>() * 2.0 - 1.0).collect()
-    }
-    #[allow(clippy::too_many_arguments)]
-    fn conv(r: &mut Rng64, t: bool, cin: usize, cout: usize, groups: usize, k: usize, stride: usize, pad: usize, out_pad: usize, act: Act) -> Op {
-        let weight = rnd(r, cout * (cin / groups) * k * k);
-        Op::Conv(Conv { transpose: t, cin, cout, groups, k, stride, pad, out_pad, weight, bias: rnd(r, cout), act })
-    }
-    let single = |op: Op, cin: usize| Graph { layers: vec![Layer { op, inputs: vec![0] }], in_channels: cin, output: 1, input_hw: None };
-    let mut cases: Vec<(String, Graph, usize, usize)> = Vec::new();
+    let mut r = rand::rngs::StdRng::seed_from_u64(seed as u64);
+    let mut rnd = |n: usize| -> Vec<f32> { (0..n).map(|_| r.random::<f32>() * 2.0 - 1.0).collect() };
+    let single = testing::single;
+    let mut cases: Vec<(String, edgeplay_nn::Graph, usize, usize)> = Vec::new();
     for t in [false, true] {
         for (i, &(k, s, p)) in [(1, 1, 0), (3, 1, 1), (3, 2, 1), (5, 2, 2), (4, 2, 1), (3, 3, 0)].iter().enumerate() {
             let (cin, cout) = [(8, 12), (6, 3)][i % 2];
             let op = if t && s > 1 { i % s } else { 0 };
             let act = [Act::None, Act::Relu, Act::Clip(-0.3, 0.4)][i % 3];
             let name = format!("{} k{k} s{s} p{p} op{op} {cin}→{cout} on 13x21", if t { "convT" } else { "conv" });
-            cases.push((name, single(conv(&mut r, t, cin, cout, 1, k, s, p, op, act), cin), 13, 21));
+            cases.push((name, single(testing::conv(&mut rnd, t, cin, cout, 1, k, s, p, op, act), cin), 13, 21));
         }
     }
-    cases.push(("depthwise k3 s2 on 17x11".into(), single(conv(&mut r, false, 7, 7, 7, 3, 2, 1, 0, Act::Clip(0.0, 6.0)), 7), 17, 11));
-    cases.push(("depthwise k5 s1 on 17x11".into(), single(conv(&mut r, false, 7, 7, 7, 5, 1, 2, 0, Act::None), 7), 17, 11));
-    cases.push(("grouped k3 on 17x11".into(), single(conv(&mut r, false, 8, 6, 2, 3, 1, 1, 0, Act::Relu), 8), 17, 11));
+    cases.push(("depthwise k3 s2 on 17x11".into(), single(testing::conv(&mut rnd, false, 7, 7, 7, 3, 2, 1, 0, Act::Clip(0.0, 6.0)), 7), 17, 11));
+    cases.push(("depthwise k5 s1 on 17x11".into(), single(testing::conv(&mut rnd, false, 7, 7, 7, 5, 1, 2, 0, Act::None), 7), 17, 11));
+    cases.push(("grouped k3 on 17x11".into(), single(testing::conv(&mut rnd, false, 8, 6, 2, 3, 1, 1, 0, Act::Relu), 8), 17, 11));
     for inverse in [false, true] {
-        let (beta, gamma) = (rnd(&mut r, 13).iter().map(|v| 1.0 + v.abs()).collect(), rnd(&mut r, 169).iter().map(|v| 0.1 * v.abs()).collect());
+        let (beta, gamma) = (rnd(13).iter().map(|v| 1.0 + v.abs()).collect(), rnd(169).iter().map(|v| 0.1 * v.abs()).collect());
         cases.push((format!("{} 13 ch on 9x14", if inverse { "igdn" } else { "gdn" }), single(Op::Gdn { inverse, beta, gamma }, 13), 9, 14));
     }
-    let layers = vec![
-        Layer { op: conv(&mut r, false, 3, 8, 1, 3, 1, 1, 0, Act::None), inputs: vec![0] },
-        Layer { op: conv(&mut r, false, 8, 8, 1, 3, 1, 1, 0, Act::Relu), inputs: vec![1] },
-        Layer { op: Op::Binary(Binary::Add), inputs: vec![2, 1] },
-        Layer { op: conv(&mut r, true, 8, 5, 1, 5, 2, 2, 1, Act::None), inputs: vec![3] },
-        Layer { op: conv(&mut r, true, 8, 5, 1, 5, 2, 2, 1, Act::Clip(-0.5, 0.5)), inputs: vec![1] },
-        Layer { op: Op::Binary(Binary::Add), inputs: vec![4, 5] },
-    ];
-    cases.push(("residual adds fused on 11x7".into(), Graph { layers, in_channels: 3, output: 6, input_hw: None }, 11, 7));
+    cases.push(("residual adds fused on 11x7".into(), testing::residual_graph(&mut rnd), 11, 7));
     let mut rows = Vec::new();
     for (layer, graph, h, w) in cases {
-        let x = Tensor::new(graph.in_channels, h, w, rnd(&mut r, graph.in_channels * h * w)).map_err(err)?;
+        let x = Tensor::new(graph.in_channels, h, w, rnd(graph.in_channels * h * w)).map_err(err)?;
         let want = cpu::run(&graph, &x).map_err(err)?;
         let gg = GpuGraph::new(&g, &graph);
         let (got, _) = gg.run(&x).await.map_err(err)?;
