@@ -210,7 +210,6 @@ struct ChoiceState {
     key: u64,
     calls: u32,
     cpu_ms: f64,
-    gpu_ms: f64,
     decided: Option<(Path, String)>,
 }
 
@@ -294,7 +293,6 @@ impl PathChoice {
                             if !timed && ms > Self::HOPELESS * cpu_ms {
                                 st.decided = Some((Path::Cpu, format!("CPU chosen: measured faster here ({} per run vs over {} for the GPU's first run)", fmt(cpu_ms), fmt(ms))));
                             } else if timed {
-                                st.gpu_ms = ms;
                                 st.decided = Some(if ms < cpu_ms {
                                     (Path::Gpu, format!("GPU chosen: measured faster here ({} vs {} on the CPU)", fmt(ms), fmt(cpu_ms)))
                                 } else {

@@ -175,6 +175,12 @@ fn parses_depth_operators_and_folds_batch_norm() {
     assert!(v7.layers.iter().all(|l| !matches!(&l.op, Op::Conv(c) if c.is_channel_affine())));
     assert_eq!(v7.layers.iter().filter(|l| matches!(l.op, Op::Resize(_))).count(), 1);
     assert_eq!(v7.output_shape(32, 32).unwrap(), [1, 32, 32]);
+
+    // FastDepth: every ReLU/ReLU6 after a BatchNormalization-folded convolution is fused into
+    // it (the dead BatchNormalization once counted as a second reader and kept them apart).
+    let fd = Graph::from_onnx(&fastdepth()).unwrap();
+    let acts = fd.layers.iter().filter(|l| matches!(l.op, Op::Unary(edgeplay_nn::Unary::Relu | edgeplay_nn::Unary::Clip(..)))).count();
+    assert_eq!(acts, 0, "standalone activations left in FastDepth");
 }
 
 #[test]

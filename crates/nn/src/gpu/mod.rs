@@ -244,14 +244,6 @@ impl GpuGraph {
         &self.graph
     }
 
-    pub fn kernels(&self) -> Kernels {
-        self.kernels
-    }
-
-    pub fn tiles(&self) -> Tiles {
-        self.tiles
-    }
-
     /// The dispatches of the plan built by the last run (layer kinds and shapes), e.g.
     /// `"conv_transpose k5 s2 64x32x48→64x64x96"`; empty before the first run.
     pub fn dispatches(&self) -> Vec<String> {
